@@ -1,0 +1,580 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// VectorBucketType says which kind of bucket holds the knowledge base's vectors.
+// +kubebuilder:validation:Enum=S3;S3Vectors
+type VectorBucketType string
+
+const (
+	// VectorBucketS3 is a general purpose S3 bucket.
+	VectorBucketS3 VectorBucketType = "S3"
+	// VectorBucketS3Vectors is an Amazon S3 Vectors vector bucket.
+	VectorBucketS3Vectors VectorBucketType = "S3Vectors"
+)
+
+// VersioningMode is the versioning state kbwarden keeps a bucket in.
+// +kubebuilder:validation:Enum=Enabled;Suspended;Unmanaged
+type VersioningMode string
+
+const (
+	// VersioningEnabled keeps versioning on.
+	VersioningEnabled VersioningMode = "Enabled"
+	// VersioningSuspended keeps versioning suspended; kbwarden never turns it on.
+	VersioningSuspended VersioningMode = "Suspended"
+	// VersioningUnmanaged leaves versioning alone; kbwarden only reports it.
+	VersioningUnmanaged VersioningMode = "Unmanaged"
+)
+
+// SourceArnScope says which knowledge bases the policy statement's
+// aws:SourceArn condition admits.
+// +kubebuilder:validation:Enum=KnowledgeBase;Account
+type SourceArnScope string
+
+const (
+	// SourceArnKnowledgeBase admits only this knowledge base's ARN (the
+	// runbook's pitfall 3: limit access to a specific knowledge base).
+	SourceArnKnowledgeBase SourceArnScope = "KnowledgeBase"
+	// SourceArnAccount admits every knowledge base of the account in the
+	// region (knowledge-base/*), as the runbook's corrected policy does.
+	SourceArnAccount SourceArnScope = "Account"
+)
+
+// AccessControlMode says how document-level ACLs are written.
+// +kubebuilder:validation:Enum=None;Global;PerDocument
+type AccessControlMode string
+
+const (
+	// AccessControlNone writes no ACL file.
+	AccessControlNone AccessControlMode = "None"
+	// AccessControlGlobal writes one global ACL file mapping prefixes to entries.
+	AccessControlGlobal AccessControlMode = "Global"
+	// AccessControlPerDocument writes one .metadata.json sidecar per document.
+	AccessControlPerDocument AccessControlMode = "PerDocument"
+)
+
+// ACLFormat is the file format of the ACL files.
+// +kubebuilder:validation:Enum=Quick;BedrockManaged
+type ACLFormat string
+
+const (
+	// ACLFormatQuick is the Amazon Quick and Q Business format: users and
+	// groups, sidecar field AccessControlList.
+	ACLFormatQuick ACLFormat = "Quick"
+	// ACLFormatBedrockManaged is the Bedrock managed knowledge base format:
+	// users only, sidecar field accessControlList beside metadataAttributes.
+	ACLFormatBedrockManaged ACLFormat = "BedrockManaged"
+)
+
+// DriftPolicy says what kbwarden does when the live state differs from the spec.
+// +kubebuilder:validation:Enum=Enforce;Observe
+type DriftPolicy string
+
+const (
+	// DriftEnforce repairs drift and reports the repair.
+	DriftEnforce DriftPolicy = "Enforce"
+	// DriftObserve reports drift and writes nothing.
+	DriftObserve DriftPolicy = "Observe"
+)
+
+// DeletionPolicy says what happens in AWS when the KnowledgeBase is deleted.
+// +kubebuilder:validation:Enum=Retain;Delete
+type DeletionPolicy string
+
+const (
+	// DeletionRetain leaves everything in AWS as it is.
+	DeletionRetain DeletionPolicy = "Retain"
+	// DeletionDelete removes what kbwarden wrote (its policy statement and the
+	// ACL files it wrote), never documents or vectors.
+	DeletionDelete DeletionPolicy = "Delete"
+)
+
+// KnowledgeBaseSpec declares the AWS infrastructure behind one Amazon Bedrock
+// knowledge base data source.
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.accessControl) || !has(oldSelf.accessControl.mode) || oldSelf.accessControl.mode == 'None' || (has(self.accessControl) && has(self.accessControl.mode) && self.accessControl.mode != 'None')",message="accessControl.mode cannot go back to None: enabling document-level ACLs on a knowledge base is irreversible; create a new knowledge base to remove them"
+type KnowledgeBaseSpec struct {
+	// knowledgeBaseId is the ID Bedrock gave the knowledge base.
+	// +required
+	// +kubebuilder:validation:Pattern=`^[0-9A-Za-z]{10}$`
+	KnowledgeBaseID string `json:"knowledgeBaseId"`
+
+	// dataSourceId is the ID of the knowledge base's S3 data source.
+	// +required
+	// +kubebuilder:validation:Pattern=`^[0-9A-Za-z]{10}$`
+	DataSourceID string `json:"dataSourceId"`
+
+	// region is the AWS region of the knowledge base and its buckets.
+	// Defaults to the controller's region (its --aws-region flag or AWS_REGION).
+	// +optional
+	// +kubebuilder:validation:Pattern=`^[a-z]{2}(-[a-z]+)+-[0-9]+$`
+	Region string `json:"region,omitempty"`
+
+	// accountId is the 12-digit AWS account that owns the knowledge base.
+	// Defaults to the account of the controller's credentials
+	// (sts:GetCallerIdentity).
+	// +optional
+	// +kubebuilder:validation:Pattern=`^[0-9]{12}$`
+	AccountID string `json:"accountId,omitempty"`
+
+	// vectorBucket is the bucket Bedrock writes embeddings to; kbwarden keeps
+	// its policy statement and versioning as declared.
+	// +required
+	VectorBucket VectorBucketSpec `json:"vectorBucket"`
+
+	// documents is the data source bucket holding the documents to ingest.
+	// +required
+	Documents DocumentsSpec `json:"documents"`
+
+	// accessControl declares document-level ACLs, compiled into a global ACL
+	// file or per-document sidecars.
+	// +optional
+	AccessControl *AccessControlSpec `json:"accessControl,omitempty"`
+
+	// ingestion says when kbwarden starts ingestion (sync) jobs.
+	// +optional
+	Ingestion *IngestionSpec `json:"ingestion,omitempty"`
+
+	// driftPolicy is Enforce (repair drift, the default) or Observe (report
+	// drift in conditions and events, write nothing).
+	// +optional
+	// +kubebuilder:default=Enforce
+	DriftPolicy DriftPolicy `json:"driftPolicy,omitempty"`
+
+	// deletionPolicy is Retain (the default: leave AWS as it is) or Delete
+	// (remove kbwarden's policy statement and the ACL files it wrote; never
+	// documents or vectors).
+	// +optional
+	// +kubebuilder:default=Retain
+	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
+
+	// interval is how often kbwarden looks for drift, for example 5m or 1h.
+	// A little jitter is added so that many KnowledgeBases do not call AWS
+	// at the same moment.
+	// +optional
+	// +kubebuilder:default="5m"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern="^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"
+	Interval metav1.Duration `json:"interval,omitempty"`
+
+	// suspend stops all reconciliation (no AWS call, no write) while true.
+	// +optional
+	Suspend bool `json:"suspend,omitempty"`
+}
+
+// VectorBucketSpec declares the vector bucket.
+// +kubebuilder:validation:XValidation:rule="self.type == 'S3' || !has(self.versioning)",message="versioning cannot be set on an S3Vectors bucket: S3 Vectors buckets have no versioning"
+// +kubebuilder:validation:XValidation:rule="self.type == 'S3' || self.name.matches('^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$')",message="an S3Vectors bucket name has 3 to 63 lower-case letters, digits and hyphens, and starts and ends with a letter or digit"
+// +kubebuilder:validation:XValidation:rule="!has(self.policy) || !has(self.policy.actions) || (self.type == 'S3' ? self.policy.actions.all(a, a.startsWith('s3:')) : self.policy.actions.all(a, a.startsWith('s3vectors:')))",message="policy.actions must all be s3: actions for an S3 bucket and s3vectors: actions for an S3Vectors bucket"
+type VectorBucketSpec struct {
+	// name is the bucket name.
+	// +required
+	// +kubebuilder:validation:MinLength=3
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9][a-z0-9.-]*[a-z0-9]$`
+	// +kubebuilder:validation:XValidation:rule="!self.contains('..') && !self.matches('^[0-9]+\\\\.[0-9]+\\\\.[0-9]+\\\\.[0-9]+$') && !self.startsWith('xn--') && !self.endsWith('-s3alias') && !self.endsWith('--ol-s3')",message="not a valid S3 bucket name: no '..', not an IP address, no xn-- prefix, no -s3alias or --ol-s3 suffix"
+	Name string `json:"name"`
+
+	// type is S3 (a general purpose bucket, the default) or S3Vectors (an
+	// Amazon S3 Vectors vector bucket).
+	// +optional
+	// +kubebuilder:default=S3
+	Type VectorBucketType `json:"type,omitempty"`
+
+	// policy declares the one bucket policy statement kbwarden owns. Every
+	// other statement of the bucket policy is kept exactly as it is.
+	// +optional
+	Policy *BucketPolicySpec `json:"policy,omitempty"`
+
+	// versioning is Enabled, Suspended, or Unmanaged (the default when unset:
+	// kbwarden reports it and never changes it). S3 buckets only.
+	// +optional
+	Versioning VersioningMode `json:"versioning,omitempty"`
+}
+
+// BucketPolicySpec declares kbwarden's statement in the vector bucket policy.
+type BucketPolicySpec struct {
+	// statementId is the Sid of the statement kbwarden owns.
+	// +optional
+	// +kubebuilder:default=BedrockKnowledgeBaseAccess
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9]+$`
+	// +kubebuilder:validation:MaxLength=128
+	StatementID string `json:"statementId,omitempty"`
+
+	// principal is who the statement allows. Defaults to the service
+	// principal bedrock.amazonaws.com.
+	// +optional
+	Principal *PolicyPrincipal `json:"principal,omitempty"`
+
+	// actions are the allowed actions. Defaults to s3:GetObject, s3:PutObject,
+	// s3:DeleteObject and s3:ListBucket for an S3 bucket, and
+	// s3vectors:PutVectors, GetVectors, DeleteVectors, QueryVectors and
+	// GetIndex for an S3Vectors bucket.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:Pattern=`^(s3|s3vectors):[A-Za-z*]+$`
+	// +kubebuilder:validation:items:MaxLength=64
+	Actions []string `json:"actions,omitempty"`
+
+	// sourceArnScope is what the aws:SourceArn condition admits:
+	// KnowledgeBase (the default: this knowledge base's ARN only) or Account
+	// (every knowledge base of the account in the region, knowledge-base/*,
+	// as the runbook's corrected policy has it).
+	// +optional
+	// +kubebuilder:default=KnowledgeBase
+	SourceArnScope SourceArnScope `json:"sourceArnScope,omitempty"`
+}
+
+// PolicyPrincipal is exactly one of a service principal or an IAM role ARN.
+// +kubebuilder:validation:XValidation:rule="(has(self.service) ? 1 : 0) + (has(self.roleArn) ? 1 : 0) == 1",message="principal takes exactly one of service or roleArn"
+type PolicyPrincipal struct {
+	// service is a service principal, for example bedrock.amazonaws.com.
+	// +optional
+	// +kubebuilder:validation:Pattern=`^[a-z0-9.-]+\.amazonaws\.com$`
+	// +kubebuilder:validation:MaxLength=128
+	Service string `json:"service,omitempty"`
+
+	// roleArn is the ARN of the knowledge base's service role.
+	// +optional
+	// +kubebuilder:validation:Pattern=`^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$`
+	// +kubebuilder:validation:MaxLength=2048
+	RoleARN string `json:"roleArn,omitempty"`
+}
+
+// DocumentsSpec declares the data source bucket.
+type DocumentsSpec struct {
+	// bucket is the name of the bucket holding the documents.
+	// +required
+	// +kubebuilder:validation:MinLength=3
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9][a-z0-9.-]*[a-z0-9]$`
+	// +kubebuilder:validation:XValidation:rule="!self.contains('..') && !self.matches('^[0-9]+\\\\.[0-9]+\\\\.[0-9]+\\\\.[0-9]+$') && !self.startsWith('xn--') && !self.endsWith('-s3alias') && !self.endsWith('--ol-s3')",message="not a valid S3 bucket name: no '..', not an IP address, no xn-- prefix, no -s3alias or --ol-s3 suffix"
+	Bucket string `json:"bucket"`
+
+	// prefix limits the documents to keys under it (the data source's
+	// inclusion prefix), for example docs/. Empty means the whole bucket.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Prefix string `json:"prefix,omitempty"`
+
+	// versioning is Enabled, Suspended, or Unmanaged (the default when unset).
+	// The ACL guide advises Enabled where metadata lives, so that ACL edits
+	// are auditable and reversible.
+	// +optional
+	Versioning VersioningMode `json:"versioning,omitempty"`
+}
+
+// AccessControlSpec declares document-level ACLs.
+// +kubebuilder:validation:XValidation:rule="self.mode != 'Global' || has(self.globalFile)",message="globalFile is required when mode is Global"
+// +kubebuilder:validation:XValidation:rule="!has(self.format) || self.format != 'BedrockManaged' || !has(self.rules) || self.rules.all(r, (!has(r.allow) || r.allow.all(e, has(e.user))) && (!has(r.deny) || r.deny.all(e, has(e.user))))",message="format BedrockManaged accepts only user entries; remove the group entries or use format Quick"
+type AccessControlSpec struct {
+	// mode is None (no ACL files, the default), Global (one global ACL file)
+	// or PerDocument (one .metadata.json sidecar per document). Once it
+	// leaves None it can never go back: enabling ACLs is irreversible.
+	// +optional
+	// +kubebuilder:default=None
+	Mode AccessControlMode `json:"mode,omitempty"`
+
+	// format is the file format: Quick (the default; Amazon Quick and Q
+	// Business, users and groups) or BedrockManaged (users only).
+	// +optional
+	// +kubebuilder:default=Quick
+	Format ACLFormat `json:"format,omitempty"`
+
+	// globalFile is the key of the global ACL file in the documents bucket,
+	// for example acl/acl.json. Required when mode is Global.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=1024
+	GlobalFile string `json:"globalFile,omitempty"`
+
+	// metadataPrefix puts sidecars in a parallel tree under this prefix
+	// instead of next to their documents (metadata/ puts the sidecar of
+	// docs/a.pdf at metadata/docs/a.pdf.metadata.json).
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	MetadataPrefix string `json:"metadataPrefix,omitempty"`
+
+	// rules map key prefixes to the identities allowed or denied. A document
+	// gets the entries of every rule whose prefix it starts with. Anything no
+	// rule allows is unreachable (deny by default), and deny wins over allow.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=500
+	Rules []ACLRule `json:"rules,omitempty"`
+}
+
+// ACLRule grants or denies access to the documents under a key prefix.
+// +kubebuilder:validation:XValidation:rule="(has(self.allow) && size(self.allow) > 0) || (has(self.deny) && size(self.deny) > 0)",message="a rule needs at least one allow or deny entry"
+type ACLRule struct {
+	// prefix is an object key prefix in the documents bucket, for example
+	// hr/confidential/.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=1024
+	Prefix string `json:"prefix"`
+
+	// allow lists the identities that may retrieve the documents.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=100
+	Allow []ACLEntry `json:"allow,omitempty"`
+
+	// deny lists the identities that may not, whatever else allows them.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=100
+	Deny []ACLEntry `json:"deny,omitempty"`
+}
+
+// ACLEntry is exactly one of a user (an email address) or a group name.
+// +kubebuilder:validation:XValidation:rule="(has(self.user) ? 1 : 0) + (has(self.group) ? 1 : 0) == 1",message="an entry takes exactly one of user or group"
+type ACLEntry struct {
+	// user is a user's email address; matching is case-insensitive, and
+	// kbwarden writes it lower-cased.
+	// +optional
+	// +kubebuilder:validation:MaxLength=254
+	// +kubebuilder:validation:Pattern=`^[^@\s]+@[^@\s]+\.[^@\s]+$`
+	User string `json:"user,omitempty"`
+
+	// group is a group name exactly as synchronised from the identity provider.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=256
+	Group string `json:"group,omitempty"`
+}
+
+// IngestionSpec says when ingestion jobs start.
+type IngestionSpec struct {
+	// interval is the longest time between two successful jobs (default
+	// 24h, Bedrock's daily sync).
+	// +optional
+	// +kubebuilder:default="24h"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern="^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"
+	Interval metav1.Duration `json:"interval,omitempty"`
+
+	// onChange starts a job as soon as ACL files or documents change
+	// (default true), so an ACL change is enforced in minutes.
+	// +optional
+	// +kubebuilder:default=true
+	OnChange *bool `json:"onChange,omitempty"`
+
+	// debounce is how long documents must stay unchanged before a change
+	// starts a job (default 1m), so a burst of uploads starts one job.
+	// +optional
+	// +kubebuilder:default="1m"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern="^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"
+	Debounce metav1.Duration `json:"debounce,omitempty"`
+}
+
+// KnowledgeBaseStatus is what kbwarden observed and did.
+type KnowledgeBaseStatus struct {
+	// observedGeneration is the generation last reconciled; -1 before the
+	// first reconcile, so kstatus reads a new object as in progress.
+	// +optional
+	// +kubebuilder:default=-1
+	ObservedGeneration int64 `json:"observedGeneration"`
+
+	// conditions: Ready, Reconciling and Stalled (kstatus), and one per
+	// concern: VectorBucketPolicyInSync, VersioningInSync,
+	// AccessControlInSync, IngestionSucceeded.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// lastHandledRequestedAt is the last kbwarden.io/requested-at token handled.
+	// +optional
+	LastHandledRequestedAt string `json:"lastHandledRequestedAt,omitempty"`
+
+	// vectorBucket is what kbwarden saw of the vector bucket.
+	// +optional
+	VectorBucket *VectorBucketStatus `json:"vectorBucket,omitempty"`
+
+	// documents is what kbwarden saw of the documents bucket.
+	// +optional
+	Documents *DocumentsStatus `json:"documents,omitempty"`
+
+	// accessControl counts documents and ACL files.
+	// +optional
+	AccessControl *AccessControlStatus `json:"accessControl,omitempty"`
+
+	// ingestion reports ingestion jobs.
+	// +optional
+	Ingestion *IngestionStatus `json:"ingestion,omitempty"`
+}
+
+// VectorBucketStatus is what kbwarden saw of the vector bucket.
+type VectorBucketStatus struct {
+	// arn of the bucket.
+	// +optional
+	ARN string `json:"arn,omitempty"`
+	// versioning is the live versioning state (Enabled, Suspended, or
+	// Disabled when it was never enabled).
+	// +optional
+	Versioning string `json:"versioning,omitempty"`
+	// encryption is the default encryption (for example AES256 or aws:kms),
+	// or None when the bucket has no default encryption configuration.
+	// +optional
+	Encryption string `json:"encryption,omitempty"`
+	// publicAccessBlocked is true when all four public access block settings are on.
+	// +optional
+	PublicAccessBlocked *bool `json:"publicAccessBlocked,omitempty"`
+	// driftCount counts the drifts kbwarden found on this bucket.
+	// +optional
+	DriftCount int64 `json:"driftCount,omitempty"`
+	// lastDrift says what differed the last time drift was found.
+	// +optional
+	LastDrift string `json:"lastDrift,omitempty"`
+	// lastDriftTime is when drift was last found.
+	// +optional
+	LastDriftTime *metav1.Time `json:"lastDriftTime,omitempty"`
+	// lastRepairTime is when kbwarden last repaired drift.
+	// +optional
+	LastRepairTime *metav1.Time `json:"lastRepairTime,omitempty"`
+	// policyBackupConfigMap names the ConfigMap holding the last policies
+	// kbwarden replaced, newest first, for rollback.
+	// +optional
+	PolicyBackupConfigMap string `json:"policyBackupConfigMap,omitempty"`
+}
+
+// DocumentsStatus is what kbwarden saw of the documents bucket.
+type DocumentsStatus struct {
+	// versioning is the live versioning state.
+	// +optional
+	Versioning string `json:"versioning,omitempty"`
+}
+
+// AccessControlStatus counts documents and ACL files.
+type AccessControlStatus struct {
+	// documents is the number of documents seen under documents.prefix.
+	// +optional
+	Documents int64 `json:"documents"`
+	// inSync is the number of ACL files already holding the right ACL.
+	// +optional
+	InSync int64 `json:"inSync"`
+	// written is the number of ACL files written by the last pass.
+	// +optional
+	Written int64 `json:"written"`
+	// unparseable is the number of existing sidecars that are not valid JSON
+	// (kbwarden leaves them alone).
+	// +optional
+	Unparseable int64 `json:"unparseable"`
+	// overLimit is the number of sidecars not written because they would
+	// exceed the format's size limit or the 1,024-character key limit.
+	// +optional
+	OverLimit int64 `json:"overLimit"`
+	// unreachable is the number of documents no rule allows anybody to see
+	// (deny by default).
+	// +optional
+	Unreachable int64 `json:"unreachable"`
+	// problems lists up to 20 document keys with what is wrong with each.
+	// +optional
+	// +listType=atomic
+	Problems []string `json:"problems,omitempty"`
+	// aclHash is a hash of the written ACL files' content; it changes exactly
+	// when they change.
+	// +optional
+	ACLHash string `json:"aclHash,omitempty"`
+	// lastSyncTime is when the ACL files were last brought in sync.
+	// +optional
+	LastSyncTime *metav1.Time `json:"lastSyncTime,omitempty"`
+}
+
+// IngestionStatus reports ingestion jobs.
+type IngestionStatus struct {
+	// lastJob is the last job kbwarden started or saw.
+	// +optional
+	LastJob *IngestionJob `json:"lastJob,omitempty"`
+	// lastSuccessfulJob is the last job that completed.
+	// +optional
+	LastSuccessfulJob *IngestionJob `json:"lastSuccessfulJob,omitempty"`
+	// nextScheduledAt is when the interval next calls for a job.
+	// +optional
+	NextScheduledAt *metav1.Time `json:"nextScheduledAt,omitempty"`
+}
+
+// IngestionJob describes one ingestion job.
+type IngestionJob struct {
+	// id of the job.
+	// +required
+	ID string `json:"id"`
+	// status: STARTING, IN_PROGRESS, COMPLETE, FAILED, STOPPING or STOPPED.
+	// +optional
+	Status string `json:"status,omitempty"`
+	// trigger is why the job started: Changed, Interval, Manual, Repair, or
+	// External when someone else started it.
+	// +optional
+	Trigger string `json:"trigger,omitempty"`
+	// startedAt is when the job started.
+	// +optional
+	StartedAt *metav1.Time `json:"startedAt,omitempty"`
+	// updatedAt is when the job last changed.
+	// +optional
+	UpdatedAt *metav1.Time `json:"updatedAt,omitempty"`
+	// statistics Bedrock reported.
+	// +optional
+	Statistics *IngestionStatistics `json:"statistics,omitempty"`
+	// failureReasons Bedrock reported, also on COMPLETE jobs.
+	// +optional
+	// +listType=atomic
+	FailureReasons []string `json:"failureReasons,omitempty"`
+}
+
+// IngestionStatistics are the document counts of a job.
+type IngestionStatistics struct {
+	// +optional
+	Scanned int64 `json:"scanned"`
+	// +optional
+	MetadataScanned int64 `json:"metadataScanned"`
+	// +optional
+	NewIndexed int64 `json:"newIndexed"`
+	// +optional
+	ModifiedIndexed int64 `json:"modifiedIndexed"`
+	// +optional
+	Deleted int64 `json:"deleted"`
+	// +optional
+	Failed int64 `json:"failed"`
+}
+
+// KnowledgeBase keeps the AWS infrastructure behind an Amazon Bedrock
+// knowledge base as declared: the vector bucket's policy and versioning,
+// document-level ACL files, and ingestion jobs.
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=kb,categories={kbwarden,aws}
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Status",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].message`
+// +kubebuilder:printcolumn:name="ACL",type=string,JSONPath=`.spec.accessControl.mode`
+// +kubebuilder:printcolumn:name="Last Ingestion",type=string,JSONPath=`.status.ingestion.lastJob.status`
+// +kubebuilder:printcolumn:name="Bucket",type=string,JSONPath=`.spec.vectorBucket.name`,priority=1
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type KnowledgeBase struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// spec declares the desired state.
+	// +required
+	Spec KnowledgeBaseSpec `json:"spec"`
+
+	// status is what kbwarden observed.
+	// +optional
+	// +kubebuilder:default={"observedGeneration":-1}
+	Status KnowledgeBaseStatus `json:"status,omitempty"`
+}
+
+// KnowledgeBaseList is a list of KnowledgeBases.
+// +kubebuilder:object:root=true
+type KnowledgeBaseList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []KnowledgeBase `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&KnowledgeBase{}, &KnowledgeBaseList{})
+}

@@ -1,0 +1,102 @@
+package controllers
+
+import (
+	"context"
+	"errors"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	kbv1 "github.com/kbwarden/kbwarden/api/v1alpha1"
+)
+
+// finish runs in Reconcile's defer. It turns the reconcile's outcome into the
+// kstatus conditions (Reconciling and Stalled present only while true),
+// computes Ready, sets observedGeneration, records an event when Ready
+// changed, and writes status once, as a patch, only when it changed.
+//
+// It also decides what controller-runtime sees: a StallingError is not
+// retried, a WaitingError becomes a RequeueAfter, anything else is returned
+// for backoff.
+func (r *KnowledgeBaseReconciler) finish(ctx context.Context, before, obj *kbv1.KnowledgeBase, result ctrl.Result, err error) (ctrl.Result, error) {
+	log := ctrl.LoggerFrom(ctx)
+	if !obj.DeletionTimestamp.IsZero() && !controllerutil.ContainsFinalizer(obj, kbv1.Finalizer) {
+		return result, err // the object is gone or going; there is no status to write
+	}
+
+	var stall *StallingError
+	switch {
+	case obj.Spec.Suspend && obj.DeletionTimestamp.IsZero() && err == nil:
+		apimeta.RemoveStatusCondition(&obj.Status.Conditions, kbv1.ReconcilingCondition)
+		apimeta.RemoveStatusCondition(&obj.Status.Conditions, kbv1.StalledCondition)
+		markFalse(obj, kbv1.ReadyCondition, kbv1.SuspendedReason, "reconciliation is suspended (spec.suspend is true)")
+	case err == nil:
+		apimeta.RemoveStatusCondition(&obj.Status.Conditions, kbv1.ReconcilingCondition)
+		apimeta.RemoveStatusCondition(&obj.Status.Conditions, kbv1.StalledCondition)
+		if token, pending := obj.RequestedAt(); pending {
+			obj.Status.LastHandledRequestedAt = token
+		}
+		summarizeReady(obj)
+	case errors.As(err, &stall):
+		log.Error(err, "reconciliation stalled; waiting for a spec change", "reason", stall.Reason)
+		apimeta.RemoveStatusCondition(&obj.Status.Conditions, kbv1.ReconcilingCondition)
+		markTrue(obj, kbv1.StalledCondition, stall.Reason, "%s", err.Error())
+		summarizeReady(obj)
+		result, err = ctrl.Result{}, nil
+	default:
+		apimeta.RemoveStatusCondition(&obj.Status.Conditions, kbv1.StalledCondition)
+		markTrue(obj, kbv1.ReconcilingCondition, reasonOf(err, kbv1.ProgressingReason), "%s", err.Error())
+		summarizeReady(obj)
+		if after := requeueAfterOf(err); after > 0 {
+			result, err = ctrl.Result{RequeueAfter: after}, nil
+		}
+	}
+	obj.Status.ObservedGeneration = obj.Generation
+	r.recordReadyTransition(before, obj)
+
+	if patchErr := r.patchStatus(ctx, before, obj); patchErr != nil {
+		return result, errors.Join(err, patchErr)
+	}
+	return result, err
+}
+
+// recordReadyTransition emits an event when Ready changed status or reason,
+// and never on a pass that changed nothing.
+func (r *KnowledgeBaseReconciler) recordReadyTransition(before, obj *kbv1.KnowledgeBase) {
+	was := apimeta.FindStatusCondition(before.Status.Conditions, kbv1.ReadyCondition)
+	now := apimeta.FindStatusCondition(obj.Status.Conditions, kbv1.ReadyCondition)
+	if now == nil || now.Reason == kbv1.SuspendedReason || (was != nil && was.Status == now.Status && was.Reason == now.Reason) {
+		return
+	}
+	switch {
+	case now.Status == metav1.ConditionTrue && was != nil && was.Status == metav1.ConditionFalse:
+		r.event(obj, corev1.EventTypeNormal, "Recovered", "Reconcile", "%s", now.Message)
+	case now.Status == metav1.ConditionTrue:
+		r.event(obj, corev1.EventTypeNormal, now.Reason, "Reconcile", "%s", now.Message)
+	case now.Reason == kbv1.NotEvaluatedReason || now.Reason == kbv1.ProgressingReason:
+		r.event(obj, corev1.EventTypeNormal, now.Reason, "Reconcile", "%s", now.Message)
+	default:
+		r.event(obj, corev1.EventTypeWarning, now.Reason, "Reconcile", "%s", now.Message)
+	}
+}
+
+// patchStatus writes obj's status as a merge patch against before, and only
+// when it changed, so a steady-state pass makes no API write and wakes no
+// watcher.
+func (r *KnowledgeBaseReconciler) patchStatus(ctx context.Context, before, obj *kbv1.KnowledgeBase) error {
+	if equality.Semantic.DeepEqual(before.Status, obj.Status) {
+		return nil
+	}
+	base := obj.DeepCopy()
+	base.Status = before.Status
+	if err := r.Status().Patch(ctx, obj, client.MergeFrom(base)); err != nil && !apierrors.IsNotFound(err) {
+		return err
+	}
+	return nil
+}

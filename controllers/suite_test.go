@@ -1,0 +1,113 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/onsi/gomega"
+	"go.uber.org/zap/zapcore"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	kbv1 "github.com/kbwarden/kbwarden/api/v1alpha1"
+	"github.com/kbwarden/kbwarden/internal/testenv"
+)
+
+// env is the control plane and moto shared by this package's tests; the
+// manager runs the reconciler against it for the integration tests.
+var env *testenv.Env
+
+func TestMain(m *testing.M) {
+	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.UseDevMode(true), zap.Level(zapLevel())))
+	ctx, cancel := context.WithCancel(context.Background())
+	var err error
+	if env, err = testenv.Start(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "starting the test environment:", err)
+		os.Exit(1)
+	}
+	if err := startManager(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "starting the manager:", err)
+		env.Stop()
+		os.Exit(1)
+	}
+	code := m.Run()
+	cancel()
+	env.Stop()
+	os.Exit(code)
+}
+
+func zapLevel() zapcore.Level {
+	if os.Getenv("KBWARDEN_TEST_DEBUG") != "" {
+		return zapcore.DebugLevel
+	}
+	return zapcore.ErrorLevel
+}
+
+// startManager runs the real manager with the KnowledgeBase reconciler until ctx ends.
+func startManager(ctx context.Context) error {
+	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
+		Scheme:     env.Scheme,
+		Metrics:    metricsserver.Options{BindAddress: "0"},
+		Controller: config.Controller{SkipNameValidation: ptr(true)},
+	})
+	if err != nil {
+		return err
+	}
+	r := &KnowledgeBaseReconciler{Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder(ControllerName)}
+	if err := r.SetupWithManager(mgr); err != nil {
+		return err
+	}
+	go func() {
+		if err := mgr.Start(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, "manager stopped:", err)
+		}
+	}()
+	syncCtx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if !mgr.GetCache().WaitForCacheSync(syncCtx) {
+		return fmt.Errorf("the manager's cache did not sync")
+	}
+	return nil
+}
+
+// updateKB applies mutate to the latest version of kb and updates it,
+// retrying on conflicts with the controller's own writes (the finalizer).
+func updateKB(ctx context.Context, kb *kbv1.KnowledgeBase, mutate func(*kbv1.KnowledgeBase)) error {
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		latest := &kbv1.KnowledgeBase{}
+		if err := env.Client.Get(ctx, client.ObjectKeyFromObject(kb), latest); err != nil {
+			return err
+		}
+		mutate(latest)
+		return env.Client.Update(ctx, latest)
+	})
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// newKnowledgeBase returns a valid KnowledgeBase in namespace default with a
+// unique name; tests change what they need.
+func newKnowledgeBase(name string) *kbv1.KnowledgeBase {
+	return &kbv1.KnowledgeBase{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default"},
+		Spec: kbv1.KnowledgeBaseSpec{
+			KnowledgeBaseID: "KB12345678",
+			DataSourceID:    "DS12345678",
+			VectorBucket:    kbv1.VectorBucketSpec{Name: "sidekick-kb-vectors-dev-275666109134"},
+			Documents:       kbv1.DocumentsSpec{Bucket: "acme-corp-docs", Prefix: "docs/"},
+		},
+	}
+}
+
+// eventually is gomega's Eventually with the timeouts these tests use.
+func eventually(g gomega.Gomega, f any) gomega.AsyncAssertion {
+	return g.Eventually(f).WithTimeout(30 * time.Second).WithPolling(100 * time.Millisecond)
+}

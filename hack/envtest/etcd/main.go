@@ -1,0 +1,13 @@
+// Command etcd is etcd's own server main, built from go.etcd.io/etcd/server/v3
+// so that envtest can run a real etcd without downloading a release binary.
+package main
+
+import (
+	"os"
+
+	"go.etcd.io/etcd/server/v3/etcdmain"
+)
+
+func main() {
+	etcdmain.Main(os.Args)
+}
