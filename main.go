@@ -2,10 +2,12 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
 
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/go-logr/zapr"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -18,6 +20,7 @@ import (
 
 	kbv1 "github.com/kbwarden/kbwarden/api/v1alpha1"
 	"github.com/kbwarden/kbwarden/controllers"
+	"github.com/kbwarden/kbwarden/internal/awsclient"
 )
 
 // options are the manager's command-line flags.
@@ -30,6 +33,8 @@ type options struct {
 	logLevel                string
 	logFormat               string
 	maxConcurrentReconciles int
+	allowedBuckets          string
+	s3PathStyle             bool
 }
 
 func parseFlags(args []string) (options, error) {
@@ -42,6 +47,8 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.awsRegion, "aws-region", "", "Default AWS region for KnowledgeBases without spec.region; defaults to the SDK's (AWS_REGION).")
 	fs.StringVar(&o.logLevel, "log-level", "info", "Log level: debug, info, warn or error.")
 	fs.StringVar(&o.logFormat, "log-format", "json", "Log format: json (for production) or console (for humans).")
+	fs.StringVar(&o.allowedBuckets, "allowed-buckets", "", "Comma-separated shell patterns of bucket names kbwarden may act on (for example 'kb-vectors-*,acme-docs-*'); empty admits every bucket.")
+	fs.BoolVar(&o.s3PathStyle, "s3-path-style", false, "Address S3 buckets path-style, as an S3 endpoint on an IP address (AWS_ENDPOINT_URL_S3) needs.")
 	fs.IntVar(&o.maxConcurrentReconciles, "max-concurrent-reconciles", 4, "KnowledgeBases reconciled in parallel.")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -92,6 +99,17 @@ func run(args []string) error {
 	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
 	utilruntime.Must(kbv1.AddToScheme(scheme))
 
+	allowed, err := controllers.ParseBucketAllowList(opts.allowedBuckets)
+	if err != nil {
+		return fmt.Errorf("--allowed-buckets: %w", err)
+	}
+	// The SDK's default chain: environment, IRSA web identity, EKS Pod
+	// Identity, instance role; AWS_ENDPOINT_URL(_<SERVICE>) are honoured.
+	awsCfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		return fmt.Errorf("loading the AWS configuration: %w", err)
+	}
+
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
 		Scheme:                  scheme,
 		Metrics:                 metricsserver.Options{BindAddress: opts.metricsAddr},
@@ -106,6 +124,8 @@ func run(args []string) error {
 	if err := (&controllers.KnowledgeBaseReconciler{
 		Client:                  mgr.GetClient(),
 		Recorder:                mgr.GetEventRecorder(controllers.ControllerName),
+		AWS:                     awsclient.NewFactory(awsCfg, opts.awsRegion, opts.s3PathStyle),
+		AllowedBuckets:          allowed,
 		MaxConcurrentReconciles: opts.maxConcurrentReconciles,
 	}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("registering the KnowledgeBase controller: %w", err)
@@ -116,6 +136,6 @@ func run(args []string) error {
 	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
 		return err
 	}
-	setupLog.Info("starting manager", "metrics", opts.metricsAddr, "probes", opts.probeAddr, "leaderElection", opts.leaderElect)
+	setupLog.Info("starting manager", "region", awsCfg.Region, "allowedBuckets", allowed.String(), "metrics", opts.metricsAddr, "probes", opts.probeAddr, "leaderElection", opts.leaderElect)
 	return mgr.Start(ctrl.SetupSignalHandler())
 }

@@ -13,6 +13,10 @@ type StallingError struct {
 	// Reason is the condition reason, a constant of api/v1alpha1.
 	Reason string
 	Err    error
+	// RetryAfter, when set, looks again after this long even though the
+	// spec did not change: for faults someone may fix outside Kubernetes
+	// (an IAM permission, a hand-edited bucket policy).
+	RetryAfter time.Duration
 }
 
 func (e *StallingError) Error() string { return e.Err.Error() }

@@ -48,7 +48,7 @@ func (r *KnowledgeBaseReconciler) finish(ctx context.Context, before, obj *kbv1.
 		apimeta.RemoveStatusCondition(&obj.Status.Conditions, kbv1.ReconcilingCondition)
 		markTrue(obj, kbv1.StalledCondition, stall.Reason, "%s", err.Error())
 		summarizeReady(obj)
-		result, err = ctrl.Result{}, nil
+		result, err = ctrl.Result{RequeueAfter: stall.RetryAfter}, nil
 	default:
 		apimeta.RemoveStatusCondition(&obj.Status.Conditions, kbv1.StalledCondition)
 		markTrue(obj, kbv1.ReconcilingCondition, reasonOf(err, kbv1.ProgressingReason), "%s", err.Error())

@@ -19,6 +19,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	kbv1 "github.com/kbwarden/kbwarden/api/v1alpha1"
+	"github.com/kbwarden/kbwarden/internal/awsclient"
+	"github.com/kbwarden/kbwarden/internal/metrics"
 )
 
 // ControllerName names the controller in events, logs and metrics.
@@ -30,6 +32,10 @@ type KnowledgeBaseReconciler struct {
 	client.Client
 	// Recorder emits Kubernetes events, on transitions only.
 	Recorder events.EventRecorder
+	// AWS hands out the SDK clients of each region.
+	AWS *awsclient.Factory
+	// AllowedBuckets limits the buckets kbwarden acts on.
+	AllowedBuckets BucketAllowList
 	// MaxConcurrentReconciles bounds parallel reconciles (default 4).
 	MaxConcurrentReconciles int
 }
@@ -43,6 +49,7 @@ type reconcileStep func(ctx context.Context, obj *kbv1.KnowledgeBase) error
 // +kubebuilder:rbac:groups=knowledge.kbwarden.io,resources=knowledgebases/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=knowledge.kbwarden.io,resources=knowledgebases/finalizers,verbs=update
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch;create;update
 
 // Reconcile gets the KnowledgeBase, defers the single status patch, handles
 // deletion, the finalizer and suspension, then runs the steps in order.
@@ -83,17 +90,6 @@ func (r *KnowledgeBaseReconciler) steps() []reconcileStep {
 		r.reconcileAccessControl,
 		r.reconcileIngestion,
 	}
-}
-
-// reconcileVectorBucket owns VectorBucketPolicyInSync and VersioningInSync.
-// This version of kbwarden does not manage the vector bucket yet, so it says
-// so instead of claiming the bucket is in sync.
-func (r *KnowledgeBaseReconciler) reconcileVectorBucket(_ context.Context, obj *kbv1.KnowledgeBase) error {
-	markUnknown(obj, kbv1.VectorBucketPolicyInSyncCondition, kbv1.NotEvaluatedReason,
-		"this version of kbwarden does not check the vector bucket policy yet")
-	markUnknown(obj, kbv1.VersioningInSyncCondition, kbv1.NotEvaluatedReason,
-		"this version of kbwarden does not check bucket versioning yet")
-	return nil
 }
 
 // reconcileAccessControl owns AccessControlInSync. With mode None there is
@@ -140,13 +136,17 @@ func (r *KnowledgeBaseReconciler) reconcileDelete(ctx context.Context, obj *kbv1
 			}
 		}
 	}
-	return r.patchFinalizer(ctx, obj, controllerutil.RemoveFinalizer)
+	if err := r.patchFinalizer(ctx, obj, controllerutil.RemoveFinalizer); err != nil {
+		return err
+	}
+	metrics.Forget(obj.Namespace, obj.Name)
+	return nil
 }
 
 // cleanups lists what deletionPolicy Delete removes, in order. Each removes
 // only what kbwarden wrote.
 func (r *KnowledgeBaseReconciler) cleanups() []reconcileStep {
-	return nil
+	return []reconcileStep{r.cleanupBucketPolicy}
 }
 
 // patchFinalizer adds or removes kbwarden's finalizer with a metadata patch.

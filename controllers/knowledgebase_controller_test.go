@@ -44,7 +44,8 @@ func condition(kb *kbv1.KnowledgeBase, t string) *metav1.Condition {
 func TestLifecycle(t *testing.T) {
 	g := gomega.NewWithT(t)
 	ctx := context.Background()
-	kb := newKnowledgeBase("lifecycle")
+	createBucket(t, "kbw-lifecycle", "")
+	kb := runbookKnowledgeBase("lifecycle", "kbw-lifecycle")
 	g.Expect(env.Client.Create(ctx, kb)).To(gomega.Succeed())
 
 	fresh := get(g, kb)
@@ -61,6 +62,8 @@ func TestLifecycle(t *testing.T) {
 		g.Expect(condition(got, kbv1.ReconcilingCondition)).To(gomega.BeNil())
 		g.Expect(condition(got, kbv1.StalledCondition)).To(gomega.BeNil())
 		g.Expect(condition(got, kbv1.AccessControlInSyncCondition).Reason).To(gomega.Equal(kbv1.DisabledReason))
+		g.Expect(condition(got, kbv1.VectorBucketPolicyInSyncCondition).Status).To(gomega.Equal(metav1.ConditionTrue))
+		g.Expect(condition(got, kbv1.IngestionSucceededCondition).Reason).To(gomega.Equal(kbv1.NotEvaluatedReason))
 		// Not Ready and not Stalled reads as InProgress: tooling waits, it does not fail.
 		g.Expect(kstatusOf(g, got)).To(gomega.Equal(status.InProgressStatus))
 	}).Should(gomega.Succeed())

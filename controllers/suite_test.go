@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3vectors"
 	"github.com/onsi/gomega"
 	"go.uber.org/zap/zapcore"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -18,12 +20,28 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	kbv1 "github.com/kbwarden/kbwarden/api/v1alpha1"
+	"github.com/kbwarden/kbwarden/internal/awsclient"
 	"github.com/kbwarden/kbwarden/internal/testenv"
 )
 
 // env is the control plane and moto shared by this package's tests; the
 // manager runs the reconciler against it for the integration tests.
 var env *testenv.Env
+
+var (
+	// faults stands between the manager and moto to inject AWS errors.
+	faults *testenv.FaultProxy
+	// calls counts the manager's AWS calls by operation and bucket.
+	calls = testenv.NewRequestCounter()
+	// admin is an S3 client acting as a person with the AWS CLI would,
+	// straight to moto (not counted, no faults).
+	admin *s3.Client
+	// adminVectors is the same for S3 Vectors.
+	adminVectors *s3vectors.Client
+)
+
+// testAllowedBuckets is the manager's --allowed-buckets in these tests.
+var testAllowedBuckets = BucketAllowList{"sidekick-kb-vectors-*", "kbw-*", "acme-corp-docs"}
 
 func TestMain(m *testing.M) {
 	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.UseDevMode(true), zap.Level(zapLevel())))
@@ -40,6 +58,7 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	cancel()
+	faults.Close()
 	env.Stop()
 	os.Exit(code)
 }
@@ -61,7 +80,20 @@ func startManager(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	r := &KnowledgeBaseReconciler{Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder(ControllerName)}
+	if faults, err = testenv.NewFaultProxy(env.Moto.Endpoint); err != nil {
+		return err
+	}
+	cfg := env.AWS.Copy()
+	cfg.BaseEndpoint = &faults.URL
+	calls.Install(&cfg)
+	admin = s3.NewFromConfig(env.AWS, func(o *s3.Options) { o.UsePathStyle = true })
+	adminVectors = s3vectors.NewFromConfig(env.AWS)
+	r := &KnowledgeBaseReconciler{
+		Client:         mgr.GetClient(),
+		Recorder:       mgr.GetEventRecorder(ControllerName),
+		AWS:            awsclient.NewFactory(cfg, "", true),
+		AllowedBuckets: testAllowedBuckets,
+	}
 	if err := r.SetupWithManager(mgr); err != nil {
 		return err
 	}

@@ -119,9 +119,17 @@ func (m *Moto) AWSConfig(ctx context.Context, opts ...func(*config.LoadOptions) 
 	base := []func(*config.LoadOptions) error{
 		config.WithRegion(Region),
 		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("testing", "testing", "")),
-		config.WithBaseEndpoint(m.Endpoint),
 	}
-	return config.LoadDefaultConfig(ctx, append(base, opts...)...)
+	cfg, err := config.LoadDefaultConfig(ctx, append(base, opts...)...)
+	if err != nil {
+		return cfg, err
+	}
+	// Set on the Config, not through config.WithBaseEndpoint: a load option
+	// becomes a configuration source that every client re-reads, so a caller
+	// could no longer point one copy elsewhere (at a FaultProxy, say).
+	endpoint := m.Endpoint
+	cfg.BaseEndpoint = &endpoint
+	return cfg, nil
 }
 
 // LogPath is moto's log file, useful in failure messages.

@@ -1,0 +1,69 @@
+package controllers
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	kbv1 "github.com/kbwarden/kbwarden/api/v1alpha1"
+	"github.com/kbwarden/kbwarden/internal/awsclient"
+	"github.com/kbwarden/kbwarden/internal/awserr"
+	"github.com/kbwarden/kbwarden/internal/bucketpolicy"
+)
+
+// classifyAWS turns an AWS error into a typed reconcile error, once, by its
+// kind: access denied names the permission kbwarden's role lacks and is
+// re-checked every interval (someone must change IAM); throttling and
+// server errors are retried with backoff; invalid requests stall.
+func classifyAWS(err error, doing string, interval time.Duration) error {
+	switch awserr.Classify(err) {
+	case awserr.AccessDenied:
+		perm := awserr.MissingPermission(err)
+		return &StallingError{Reason: kbv1.AccessDeniedReason, RetryAfter: interval,
+			Err: fmt.Errorf("%s: kbwarden's own role was denied %s (add %s to the controller's IAM policy, see config/iam): %w", doing, perm, perm, errors.New(awserr.Describe(err)))}
+	case awserr.Throttled:
+		return &TransientError{Reason: kbv1.ThrottledReason, Err: fmt.Errorf("%s: AWS throttled the call, retrying with backoff: %w", doing, err)}
+	case awserr.Invalid:
+		return &StallingError{Reason: kbv1.InvalidSpecReason, Err: fmt.Errorf("%s: AWS rejected the request: %w", doing, errors.New(awserr.Describe(err)))}
+	default:
+		return &TransientError{Reason: kbv1.AWSErrorReason, Err: fmt.Errorf("%s: %w", doing, err)}
+	}
+}
+
+// classifyBucketErr is classifyAWS for calls on a named bucket, where a
+// missing bucket stalls until the spec changes.
+func classifyBucketErr(err error, bucket string, obj *kbv1.KnowledgeBase) error {
+	if errors.Is(err, awsclient.ErrBucketNotFound) {
+		return stalling(kbv1.BucketNotFoundReason, "bucket %s does not exist (in region %s); create it or fix the spec", bucket, regionOf(obj))
+	}
+	service, op := awserr.Operation(err)
+	return classifyAWS(err, fmt.Sprintf("%s %s on bucket %s", service, op, bucket), obj.GetInterval())
+}
+
+// policyError turns a bucketpolicy error into a condition reason. The live
+// policy is never overwritten in these cases, and they are re-checked every
+// interval since someone may fix the policy by hand.
+func policyError(err error, bucket string, obj *kbv1.KnowledgeBase) error {
+	var malformed *bucketpolicy.MalformedPolicyError
+	var dup *bucketpolicy.DuplicateStatementError
+	var tooLarge *bucketpolicy.PolicyTooLargeError
+	var invalid *bucketpolicy.InvalidDesiredError
+	switch {
+	case errors.As(err, &malformed), errors.As(err, &dup):
+		return &StallingError{Reason: kbv1.MalformedPolicyReason, RetryAfter: obj.GetInterval(),
+			Err: fmt.Errorf("the live policy of bucket %s cannot be merged, so kbwarden leaves it untouched: %w", bucket, err)}
+	case errors.As(err, &tooLarge):
+		return &StallingError{Reason: kbv1.PolicyTooLargeReason, RetryAfter: obj.GetInterval(),
+			Err: fmt.Errorf("adding kbwarden's statement to the policy of bucket %s would exceed the size AWS accepts, so nothing was written: %w", bucket, err)}
+	case errors.As(err, &invalid):
+		return stalling(kbv1.InvalidSpecReason, "spec.vectorBucket.policy: %w", err)
+	}
+	return fmt.Errorf("merging the policy of bucket %s: %w", bucket, err)
+}
+
+func regionOf(obj *kbv1.KnowledgeBase) string {
+	if obj.Spec.Region == "" {
+		return "the controller's default region"
+	}
+	return obj.Spec.Region
+}
