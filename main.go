@@ -117,6 +117,7 @@ func run(args []string) error {
 		LeaderElection:          opts.leaderElect,
 		LeaderElectionID:        "kbwarden.kbwarden.io",
 		LeaderElectionNamespace: opts.leaderElectionNamespace,
+		Cache:                   controllers.CacheOptions(),
 	})
 	if err != nil {
 		return fmt.Errorf("creating the manager: %w", err)

@@ -9,10 +9,12 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -92,27 +94,6 @@ func (r *KnowledgeBaseReconciler) steps() []reconcileStep {
 	}
 }
 
-// reconcileAccessControl owns AccessControlInSync. With mode None there is
-// nothing to keep in sync; other modes are not managed by this version yet.
-func (r *KnowledgeBaseReconciler) reconcileAccessControl(_ context.Context, obj *kbv1.KnowledgeBase) error {
-	if obj.AccessControlMode() == kbv1.AccessControlNone {
-		markTrue(obj, kbv1.AccessControlInSyncCondition, kbv1.DisabledReason,
-			"accessControl.mode is None: kbwarden writes no ACL file")
-		return nil
-	}
-	markUnknown(obj, kbv1.AccessControlInSyncCondition, kbv1.NotEvaluatedReason,
-		"this version of kbwarden does not write ACL files yet")
-	return nil
-}
-
-// reconcileIngestion owns IngestionSucceeded. This version of kbwarden does not
-// start or watch ingestion jobs yet.
-func (r *KnowledgeBaseReconciler) reconcileIngestion(_ context.Context, obj *kbv1.KnowledgeBase) error {
-	markUnknown(obj, kbv1.IngestionSucceededCondition, kbv1.NotEvaluatedReason,
-		"this version of kbwarden does not watch ingestion jobs yet")
-	return nil
-}
-
 // reconcileSuspended owns Ready while spec.suspend is true: it says so, and
 // clears Reconciling and Stalled since no work is under way.
 func (r *KnowledgeBaseReconciler) reconcileSuspended(ctx context.Context, obj *kbv1.KnowledgeBase) error {
@@ -182,6 +163,15 @@ func (r *KnowledgeBaseReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
 		Named(ControllerName).
 		Complete(r)
+}
+
+// CacheOptions limits the manager's cache to what kbwarden reads: of
+// ConfigMaps, only its own policy backups (labelled managed-by kbwarden), so
+// the manager does not watch every ConfigMap of the cluster.
+func CacheOptions() cache.Options {
+	return cache.Options{ByObject: map[client.Object]cache.ByObject{
+		&corev1.ConfigMap{}: {Label: labels.SelectorFromSet(labels.Set{"app.kubernetes.io/managed-by": "kbwarden"})},
+	}}
 }
 
 // requeueAfterOf returns how long a WaitingError asks to wait, or 0.

@@ -76,6 +76,7 @@ func startManager(ctx context.Context) error {
 		Scheme:     env.Scheme,
 		Metrics:    metricsserver.Options{BindAddress: "0"},
 		Controller: config.Controller{SkipNameValidation: ptr(true)},
+		Cache:      CacheOptions(),
 	})
 	if err != nil {
 		return err

@@ -447,6 +447,17 @@ type DocumentsStatus struct {
 	// versioning is the live versioning state.
 	// +optional
 	Versioning string `json:"versioning,omitempty"`
+	// count is the number of documents under documents.prefix (sidecars,
+	// the global ACL file and kbwarden's bookkeeping are not documents).
+	// +optional
+	Count int64 `json:"count,omitempty"`
+	// fingerprint is a hash of the documents' keys and ETags; it changes
+	// when a document is added, modified or deleted.
+	// +optional
+	Fingerprint string `json:"fingerprint,omitempty"`
+	// lastChangeTime is when kbwarden first saw the current fingerprint.
+	// +optional
+	LastChangeTime *metav1.Time `json:"lastChangeTime,omitempty"`
 }
 
 // AccessControlStatus counts documents and ACL files.
@@ -523,6 +534,13 @@ type IngestionJob struct {
 	// +optional
 	// +listType=atomic
 	FailureReasons []string `json:"failureReasons,omitempty"`
+	// aclHash is status.accessControl.aclHash when the job started: the ACL
+	// files the job enforces.
+	// +optional
+	ACLHash string `json:"aclHash,omitempty"`
+	// documentsFingerprint is status.documents.fingerprint when the job started.
+	// +optional
+	DocumentsFingerprint string `json:"documentsFingerprint,omitempty"`
 }
 
 // IngestionStatistics are the document counts of a job.
