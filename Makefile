@@ -68,8 +68,12 @@ run: ## Run the manager against the current kubeconfig.
 	go run . --log-format=console
 
 .PHONY: demo
-demo: build ## The main job, end to end, on a local control plane and local AWS emulation.
-	@hack/demo.sh
+demo: build ## The main job, end to end, on a local control plane and local AWS emulation; then tears it down.
+	go run ./hack/demo
+
+.PHONY: dev
+dev: build ## Like demo, but stays up and prints the KUBECONFIG and AWS endpoints to explore.
+	go run ./hack/demo -stay
 
 $(CONTROLLER_GEN):
 	@mkdir -p $(LOCALBIN)

@@ -165,7 +165,7 @@ func (r *KnowledgeBaseReconciler) reportDrift(obj *kbv1.KnowledgeBase, condType,
 	}
 	markFalse(obj, condType, kbv1.DriftedReason, "%s", drift)
 	r.countDrift(obj, concern, drift)
-	r.event(obj, corev1.EventTypeWarning, kbv1.DriftedReason, "DetectDrift", "%s (driftPolicy Observe: not repaired)", drift)
+	r.event(obj, corev1.EventTypeWarning, kbv1.DriftedReason, "DetectDrift"+actionSuffix(concern), "%s (driftPolicy Observe: not repaired)", drift)
 }
 
 // recordRepair marks a concern repaired and records the repair everywhere a
@@ -177,7 +177,18 @@ func (r *KnowledgeBaseReconciler) recordRepair(obj *kbv1.KnowledgeBase, condType
 	metrics.DriftRepairs.WithLabelValues(obj.Namespace, obj.Name, concern).Inc()
 	metrics.Drifted.WithLabelValues(obj.Namespace, obj.Name, concern).Set(0)
 	markTrue(obj, condType, kbv1.DriftRepairedReason, "repaired at %s: %s", now.UTC().Format("2006-01-02T15:04:05Z"), drift)
-	r.event(obj, corev1.EventTypeNormal, kbv1.DriftRepairedReason, "RepairDrift", "repaired %s", drift)
+	r.event(obj, corev1.EventTypeNormal, kbv1.DriftRepairedReason, "Repair"+actionSuffix(concern), "repaired %s", drift)
+}
+
+// actionSuffix names a concern in an event's action. Events of the same
+// reason and action are aggregated into one series, so two repairs of
+// different concerns need different actions to both show in describe.
+func actionSuffix(concern string) string {
+	return map[string]string{
+		metrics.ConcernBucketPolicy: "BucketPolicy",
+		metrics.ConcernVersioning:   "Versioning",
+		metrics.ConcernACL:          "AccessControl",
+	}[concern]
 }
 
 func (r *KnowledgeBaseReconciler) countDrift(obj *kbv1.KnowledgeBase, concern, drift string) {

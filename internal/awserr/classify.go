@@ -163,6 +163,12 @@ func MissingPermission(err error) string {
 	if op == "" {
 		return ""
 	}
+	return IAMAction(service, op)
+}
+
+// IAMAction returns the IAM action that authorises an SDK operation of a
+// service (the SDK's service ID, for example "S3" or "Bedrock Agent").
+func IAMAction(service, op string) string {
 	if a, ok := iamActions[service+"."+op]; ok {
 		return a
 	}

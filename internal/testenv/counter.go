@@ -19,25 +19,31 @@ import (
 type RequestCounter struct {
 	mu     sync.Mutex
 	counts map[string]int // key: "Operation" and "Operation bucket"
+	// qualified holds "ServiceID.Operation" of every call, for checking the
+	// controller's IAM policy covers them.
+	qualified map[string]bool
 }
 
 // NewRequestCounter returns an empty counter.
-func NewRequestCounter() *RequestCounter { return &RequestCounter{counts: map[string]int{}} }
+func NewRequestCounter() *RequestCounter {
+	return &RequestCounter{counts: map[string]int{}, qualified: map[string]bool{}}
+}
 
 // Install adds the counter to an SDK configuration's middleware stack.
 func (c *RequestCounter) Install(cfg *aws.Config) {
 	cfg.APIOptions = append(cfg.APIOptions, func(stack *middleware.Stack) error {
 		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("kbwardenRequestCounter",
 			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-				c.record(awsmiddleware.GetOperationName(ctx), bucketOf(in.Parameters))
+				c.record(awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx), bucketOf(in.Parameters))
 				return next.HandleInitialize(ctx, in)
 			}), middleware.After)
 	})
 }
 
-func (c *RequestCounter) record(op, bucket string) {
+func (c *RequestCounter) record(service, op, bucket string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.qualified[service+"."+op] = true
 	c.counts[op]++
 	if bucket != "" {
 		c.counts[op+" "+bucket]++
@@ -79,6 +85,18 @@ func (c *RequestCounter) Operations() []string {
 	}
 	sort.Strings(ops)
 	return ops
+}
+
+// ServiceOperations lists every "ServiceID.Operation" called, sorted.
+func (c *RequestCounter) ServiceOperations() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []string
+	for k := range c.qualified {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Reset zeroes every count.

@@ -1,0 +1,165 @@
+// Command demo runs kbwarden's main job on this machine, end to end, the way
+// a user would see it: a real kube-apiserver and etcd (envtest), moto for S3,
+// the bedrock-agent emulator, the runbook's broken vector bucket policy, the
+// real manager binary, and kubectl and the AWS CLI to look at the result.
+// With -stay it keeps everything up until Ctrl-C (make dev).
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/kbwarden/kbwarden/internal/testenv"
+	"github.com/kbwarden/kbwarden/test/bedrockemu"
+)
+
+// The runbook's names, as in config/samples.
+const (
+	vectorBucket = "sidekick-kb-vectors-dev-275666109134"
+	docsBucket   = "acme-corp-docs"
+	account      = "275666109134"
+	kbID         = "KB12345678"
+	dsID         = "DS12345678"
+	sampleName   = "sidekick-dev"
+)
+
+func main() {
+	stay := flag.Bool("stay", false, "keep everything running until Ctrl-C and print how to reach it")
+	manager := flag.String("manager", "bin/kbwarden", "the manager binary (make build)")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, *manager, *stay); err != nil {
+		fmt.Fprintln(os.Stderr, "demo:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, managerBin string, stay bool) error {
+	root := testenv.RepoRoot()
+	step("Starting a local control plane (kube-apiserver, etcd) and moto for S3; the first run builds the binaries, about ten minutes")
+	env, err := testenv.Start(ctx)
+	if err != nil {
+		return err
+	}
+	defer env.Stop()
+	work, err := os.MkdirTemp("", "kbwarden-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	kubeconfig, err := env.Kubeconfig()
+	if err != nil {
+		return err
+	}
+	defer os.Remove(kubeconfig)
+
+	step("Starting the bedrock-agent emulator (knowledge base %s, data source %s)", kbID, dsID)
+	emu, err := bedrockemu.New(bedrockemu.Config{
+		AccountID: account, AWS: &env.AWS,
+		StartingFor: time.Second, RunningFor: 3 * time.Second, StartInterval: 2 * time.Second,
+		KnowledgeBases: []bedrockemu.KnowledgeBase{{
+			ID: kbID, Name: "sidekick-dev", VectorStore: bedrockemu.VectorStore{Bucket: vectorBucket},
+			DataSources: []bedrockemu.DataSource{{ID: dsID, Bucket: docsBucket, AccessControl: true}},
+		}},
+	})
+	if err != nil {
+		return err
+	}
+	if err := emu.Start("127.0.0.1:0"); err != nil {
+		return err
+	}
+	defer emu.Close()
+
+	step("Seeding the runbook's incident: %s has a policy without s3:PutObject; %s holds documents", vectorBucket, docsBucket)
+	if err := seed(ctx, env); err != nil {
+		return err
+	}
+
+	awsEnv := []string{
+		"AWS_ACCESS_KEY_ID=demo", "AWS_SECRET_ACCESS_KEY=demo", "AWS_REGION=us-east-1", "AWS_DEFAULT_REGION=us-east-1",
+		"AWS_ENDPOINT_URL=" + env.Moto.Endpoint, "AWS_ENDPOINT_URL_BEDROCK_AGENT=" + emu.URL(),
+		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "KUBECONFIG=" + kubeconfig,
+	}
+	step("Running the manager (%s) against them", managerBin)
+	mgrLog := filepath.Join(work, "manager.log")
+	mgr, err := startManager(ctx, filepath.Join(root, managerBin), mgrLog, awsEnv)
+	if err != nil {
+		return err
+	}
+	defer stopProcess(mgr)
+
+	sh := func(title, script string) {
+		fmt.Printf("\n\033[1m$ %s\033[0m\n", title)
+		cmd := exec.CommandContext(ctx, "bash", "-c", script)
+		cmd.Dir, cmd.Env = root, append(os.Environ(), awsEnv...)
+		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stdout
+		_ = cmd.Run()
+	}
+	ep := "--endpoint-url " + env.Moto.Endpoint
+	sh("kubectl apply -k config/samples/", "kubectl apply -k config/samples/")
+	sh("kubectl wait --for=condition=Ready kb/"+sampleName+" --timeout=90s",
+		"kubectl wait --for=condition=Ready kb/"+sampleName+" --timeout=90s || echo 'not Ready yet: see the conditions below'")
+	sh("kubectl get kb", "kubectl get kb -o wide")
+	sh("kubectl describe kb "+sampleName, "kubectl describe kb "+sampleName)
+	sh("aws s3api get-bucket-policy --bucket "+vectorBucket+" --query Policy --output text | jq .",
+		"aws "+ep+" s3api get-bucket-policy --bucket "+vectorBucket+" --query Policy --output text | jq .")
+	sh("aws s3 cp s3://"+docsBucket+"/hr/confidential/review-01.md.metadata.json - | jq .",
+		"aws "+ep+" s3 cp s3://"+docsBucket+"/hr/confidential/review-01.md.metadata.json - 2>/dev/null | jq . || echo '(no sidecar yet)'")
+	sh("aws bedrock-agent list-ingestion-jobs --knowledge-base-id "+kbID+" --data-source-id "+dsID,
+		"aws --endpoint-url "+emu.URL()+" bedrock-agent list-ingestion-jobs --knowledge-base-id "+kbID+" --data-source-id "+dsID+
+			" --query 'ingestionJobSummaries[0]'")
+
+	if stay {
+		step("Everything is up. In another shell:\n  export KUBECONFIG=%s\n  export AWS_ENDPOINT_URL=%s AWS_ENDPOINT_URL_BEDROCK_AGENT=%s AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo AWS_DEFAULT_REGION=us-east-1\n  kubectl get kb; aws s3api get-bucket-policy --bucket %s\nThe manager logs to %s. Ctrl-C stops everything.",
+			kubeconfig, env.Moto.Endpoint, emu.URL(), vectorBucket, mgrLog)
+		<-ctx.Done()
+	}
+	step("Tearing everything down")
+	return nil
+}
+
+// startManager runs the real manager binary with console logs to logPath.
+func startManager(ctx context.Context, bin, logPath string, env []string) (*exec.Cmd, error) {
+	if _, err := os.Stat(bin); err != nil {
+		return nil, fmt.Errorf("%s is missing: run make build: %w", bin, err)
+	}
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, "--log-format=console", "--metrics-bind-address=0", "--health-probe-bind-address=0",
+		"--s3-path-style", "--allowed-buckets=sidekick-kb-vectors-*,acme-corp-docs")
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	go func() { <-ctx.Done(); _ = cmd.Process.Signal(syscall.SIGTERM) }()
+	return cmd, nil
+}
+
+// stopProcess ends a child and waits for it, so the demo leaves nothing behind.
+func stopProcess(cmd *exec.Cmd) {
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-done
+	}
+}
+
+func step(format string, args ...any) {
+	fmt.Printf("\n\033[1;34m==> %s\033[0m\n", fmt.Sprintf(format, args...))
+}

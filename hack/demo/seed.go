@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/kbwarden/kbwarden/internal/testenv"
+)
+
+// faultyPolicy is the runbook's policy after the bad deployment: the
+// statement lacks s3:PutObject (and s3:DeleteObject). A second statement
+// belongs to the security team; kbwarden must leave it alone.
+const faultyPolicy = `{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Sid": "BedrockKnowledgeBaseAccess",
+      "Effect": "Allow",
+      "Principal": {"Service": "bedrock.amazonaws.com"},
+      "Action": ["s3:GetObject", "s3:ListBucket"],
+      "Resource": ["arn:aws:s3:::sidekick-kb-vectors-dev-275666109134", "arn:aws:s3:::sidekick-kb-vectors-dev-275666109134/*"],
+      "Condition": {
+        "StringEquals": {"aws:SourceAccount": "275666109134"},
+        "ArnLike": {"aws:SourceArn": "arn:aws:bedrock:us-east-1:275666109134:knowledge-base/*"}
+      }
+    },
+    {
+      "Sid": "DenyInsecureTransport",
+      "Effect": "Deny",
+      "Principal": "*",
+      "Action": "s3:*",
+      "Resource": ["arn:aws:s3:::sidekick-kb-vectors-dev-275666109134", "arn:aws:s3:::sidekick-kb-vectors-dev-275666109134/*"],
+      "Condition": {"Bool": {"aws:SecureTransport": "false"}}
+    }
+  ]
+}`
+
+// seed creates the two buckets, the faulty policy, and a few dozen
+// documents under sales/, hr/confidential/ and legal/ (and misc/, which no
+// rule allows), one of them with a sidecar an editor wrote (a Title).
+func seed(ctx context.Context, env *testenv.Env) error {
+	c := s3.NewFromConfig(env.AWS, func(o *s3.Options) { o.UsePathStyle = true })
+	put := func(bucket, key, body string) error {
+		_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: &key, Body: strings.NewReader(body)})
+		return err
+	}
+	for _, b := range []string{vectorBucket, docsBucket} {
+		if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &b}); err != nil {
+			return fmt.Errorf("creating %s: %w", b, err)
+		}
+	}
+	bucket, policy := vectorBucket, faultyPolicy
+	if _, err := c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: &bucket, Policy: &policy}); err != nil {
+		return err
+	}
+	docs := map[string]int{"sales/playbook-%02d.md": 12, "hr/confidential/review-%02d.md": 10, "legal/contract-%02d.md": 8, "misc/note-%02d.md": 3}
+	for pattern, n := range docs {
+		for i := 1; i <= n; i++ {
+			key := fmt.Sprintf(pattern, i)
+			if err := put(docsBucket, key, "# "+key+"\n\nDemo document.\n"); err != nil {
+				return err
+			}
+		}
+	}
+	return put(docsBucket, "legal/contract-01.md.metadata.json",
+		`{"Title": "Master services agreement", "Attributes": {"_category": "contract"}}`)
+}
