@@ -18,16 +18,7 @@ import (
 
 	"github.com/kbwarden/kbwarden/internal/testenv"
 	"github.com/kbwarden/kbwarden/test/bedrockemu"
-)
-
-// The runbook's names, as in config/samples.
-const (
-	vectorBucket = "sidekick-kb-vectors-dev-275666109134"
-	docsBucket   = "acme-corp-docs"
-	account      = "275666109134"
-	kbID         = "KB12345678"
-	dsID         = "DS12345678"
-	sampleName   = "sidekick-dev"
+	"github.com/kbwarden/kbwarden/test/scenario"
 )
 
 func main() {
@@ -61,14 +52,11 @@ func run(ctx context.Context, managerBin string, stay bool) error {
 	}
 	defer os.Remove(kubeconfig)
 
-	step("Starting the bedrock-agent emulator (knowledge base %s, data source %s)", kbID, dsID)
+	step("Starting the bedrock-agent emulator (knowledge base %s, data source %s)", scenario.KnowledgeBaseID, scenario.DataSourceID)
 	emu, err := bedrockemu.New(bedrockemu.Config{
-		AccountID: account, AWS: &env.AWS,
+		AccountID: scenario.Account, AWS: &env.AWS,
 		StartingFor: time.Second, RunningFor: 3 * time.Second, StartInterval: 2 * time.Second,
-		KnowledgeBases: []bedrockemu.KnowledgeBase{{
-			ID: kbID, Name: "sidekick-dev", VectorStore: bedrockemu.VectorStore{Bucket: vectorBucket},
-			DataSources: []bedrockemu.DataSource{{ID: dsID, Bucket: docsBucket, AccessControl: true}},
-		}},
+		KnowledgeBases: scenario.Emulator(),
 	})
 	if err != nil {
 		return err
@@ -78,23 +66,19 @@ func run(ctx context.Context, managerBin string, stay bool) error {
 	}
 	defer emu.Close()
 
-	step("Seeding the runbook's incident: %s has a policy without s3:PutObject; %s holds documents", vectorBucket, docsBucket)
-	if err := seed(ctx, env); err != nil {
+	step("Seeding the runbook's incident: %s has a policy without s3:PutObject; %s holds documents", scenario.VectorBucket, scenario.DocsBucket)
+	if err := scenario.Seed(ctx, env); err != nil {
 		return err
 	}
 
-	awsEnv := []string{
-		"AWS_ACCESS_KEY_ID=demo", "AWS_SECRET_ACCESS_KEY=demo", "AWS_REGION=us-east-1", "AWS_DEFAULT_REGION=us-east-1",
-		"AWS_ENDPOINT_URL=" + env.Moto.Endpoint, "AWS_ENDPOINT_URL_BEDROCK_AGENT=" + emu.URL(),
-		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "KUBECONFIG=" + kubeconfig,
-	}
+	awsEnv := scenario.ProcessEnv(env.Moto.Endpoint, emu.URL(), kubeconfig)
 	step("Running the manager (%s) against them", managerBin)
 	mgrLog := filepath.Join(work, "manager.log")
-	mgr, err := startManager(ctx, filepath.Join(root, managerBin), mgrLog, awsEnv)
+	mgr, err := scenario.StartManager(ctx, filepath.Join(root, managerBin), mgrLog, awsEnv)
 	if err != nil {
 		return err
 	}
-	defer stopProcess(mgr)
+	defer mgr.Stop()
 
 	sh := func(title, script string) {
 		fmt.Printf("\n\033[1m$ %s\033[0m\n", title)
@@ -105,59 +89,25 @@ func run(ctx context.Context, managerBin string, stay bool) error {
 	}
 	ep := "--endpoint-url " + env.Moto.Endpoint
 	sh("kubectl apply -k config/samples/", "kubectl apply -k config/samples/")
-	sh("kubectl wait --for=condition=Ready kb/"+sampleName+" --timeout=90s",
-		"kubectl wait --for=condition=Ready kb/"+sampleName+" --timeout=90s || echo 'not Ready yet: see the conditions below'")
+	sh("kubectl wait --for=condition=Ready kb/"+scenario.SampleName+" --timeout=90s",
+		"kubectl wait --for=condition=Ready kb/"+scenario.SampleName+" --timeout=90s || echo 'not Ready yet: see the conditions below'")
 	sh("kubectl get kb", "kubectl get kb -o wide")
-	sh("kubectl describe kb "+sampleName, "kubectl describe kb "+sampleName)
-	sh("aws s3api get-bucket-policy --bucket "+vectorBucket+" --query Policy --output text | jq .",
-		"aws "+ep+" s3api get-bucket-policy --bucket "+vectorBucket+" --query Policy --output text | jq .")
-	sh("aws s3 cp s3://"+docsBucket+"/hr/confidential/review-01.md.metadata.json - | jq .",
-		"aws "+ep+" s3 cp s3://"+docsBucket+"/hr/confidential/review-01.md.metadata.json - 2>/dev/null | jq . || echo '(no sidecar yet)'")
-	sh("aws bedrock-agent list-ingestion-jobs --knowledge-base-id "+kbID+" --data-source-id "+dsID,
-		"aws --endpoint-url "+emu.URL()+" bedrock-agent list-ingestion-jobs --knowledge-base-id "+kbID+" --data-source-id "+dsID+
+	sh("kubectl describe kb "+scenario.SampleName, "kubectl describe kb "+scenario.SampleName)
+	sh("aws s3api get-bucket-policy --bucket "+scenario.VectorBucket+" --query Policy --output text | jq .",
+		"aws "+ep+" s3api get-bucket-policy --bucket "+scenario.VectorBucket+" --query Policy --output text | jq .")
+	sh("aws s3 cp s3://"+scenario.DocsBucket+"/hr/confidential/review-01.md.metadata.json - | jq .",
+		"aws "+ep+" s3 cp s3://"+scenario.DocsBucket+"/hr/confidential/review-01.md.metadata.json - 2>/dev/null | jq . || echo '(no sidecar yet)'")
+	sh("aws bedrock-agent list-ingestion-jobs --knowledge-base-id "+scenario.KnowledgeBaseID+" --data-source-id "+scenario.DataSourceID,
+		"aws --endpoint-url "+emu.URL()+" bedrock-agent list-ingestion-jobs --knowledge-base-id "+scenario.KnowledgeBaseID+" --data-source-id "+scenario.DataSourceID+
 			" --query 'ingestionJobSummaries[0]'")
 
 	if stay {
 		step("Everything is up. In another shell:\n  export KUBECONFIG=%s\n  export AWS_ENDPOINT_URL=%s AWS_ENDPOINT_URL_BEDROCK_AGENT=%s AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo AWS_DEFAULT_REGION=us-east-1\n  kubectl get kb; aws s3api get-bucket-policy --bucket %s\nThe manager logs to %s. Ctrl-C stops everything.",
-			kubeconfig, env.Moto.Endpoint, emu.URL(), vectorBucket, mgrLog)
+			kubeconfig, env.Moto.Endpoint, emu.URL(), scenario.VectorBucket, mgrLog)
 		<-ctx.Done()
 	}
 	step("Tearing everything down")
 	return nil
-}
-
-// startManager runs the real manager binary with console logs to logPath.
-func startManager(ctx context.Context, bin, logPath string, env []string) (*exec.Cmd, error) {
-	if _, err := os.Stat(bin); err != nil {
-		return nil, fmt.Errorf("%s is missing: run make build: %w", bin, err)
-	}
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(bin, "--log-format=console", "--metrics-bind-address=0", "--health-probe-bind-address=0",
-		"--s3-path-style", "--allowed-buckets=sidekick-kb-vectors-*,acme-corp-docs")
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	go func() { <-ctx.Done(); _ = cmd.Process.Signal(syscall.SIGTERM) }()
-	return cmd, nil
-}
-
-// stopProcess ends a child and waits for it, so the demo leaves nothing behind.
-func stopProcess(cmd *exec.Cmd) {
-	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-done
-	}
 }
 
 func step(format string, args ...any) {

@@ -1,4 +1,7 @@
-package main
+// Package scenario seeds the runbook's situation in moto and the
+// bedrock-agent emulator: the demo and the end-to-end suite share it, so the
+// story a user sees in make demo is the one the tests check.
+package scenario
 
 import (
 	"context"
@@ -8,12 +11,26 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/kbwarden/kbwarden/internal/testenv"
+	"github.com/kbwarden/kbwarden/test/bedrockemu"
 )
 
-// faultyPolicy is the runbook's policy after the bad deployment: the
+// The runbook's names, as config/samples uses them.
+const (
+	VectorBucket    = "sidekick-kb-vectors-dev-275666109134"
+	DocsBucket      = "acme-corp-docs"
+	Account         = "275666109134"
+	KnowledgeBaseID = "KB12345678"
+	DataSourceID    = "DS12345678"
+	SampleName      = "sidekick-dev"
+	// OthersStatementSid is the statement of the bucket policy that another
+	// team owns; kbwarden must never change it.
+	OthersStatementSid = "DenyInsecureTransport"
+)
+
+// FaultyPolicy is the runbook's policy after the bad deployment: the
 // statement lacks s3:PutObject (and s3:DeleteObject). A second statement
 // belongs to the security team; kbwarden must leave it alone.
-const faultyPolicy = `{
+const FaultyPolicy = `{
   "Version": "2012-10-17",
   "Statement": [
     {
@@ -38,21 +55,21 @@ const faultyPolicy = `{
   ]
 }`
 
-// seed creates the two buckets, the faulty policy, and a few dozen
+// Seed creates the two buckets, the faulty policy, and a few dozen
 // documents under sales/, hr/confidential/ and legal/ (and misc/, which no
 // rule allows), one of them with a sidecar an editor wrote (a Title).
-func seed(ctx context.Context, env *testenv.Env) error {
+func Seed(ctx context.Context, env *testenv.Env) error {
 	c := s3.NewFromConfig(env.AWS, func(o *s3.Options) { o.UsePathStyle = true })
 	put := func(bucket, key, body string) error {
 		_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: &key, Body: strings.NewReader(body)})
 		return err
 	}
-	for _, b := range []string{vectorBucket, docsBucket} {
+	for _, b := range []string{VectorBucket, DocsBucket} {
 		if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &b}); err != nil {
 			return fmt.Errorf("creating %s: %w", b, err)
 		}
 	}
-	bucket, policy := vectorBucket, faultyPolicy
+	bucket, policy := VectorBucket, FaultyPolicy
 	if _, err := c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: &bucket, Policy: &policy}); err != nil {
 		return err
 	}
@@ -60,11 +77,21 @@ func seed(ctx context.Context, env *testenv.Env) error {
 	for pattern, n := range docs {
 		for i := 1; i <= n; i++ {
 			key := fmt.Sprintf(pattern, i)
-			if err := put(docsBucket, key, "# "+key+"\n\nDemo document.\n"); err != nil {
+			if err := put(DocsBucket, key, "# "+key+"\n\nDemo document.\n"); err != nil {
 				return err
 			}
 		}
 	}
-	return put(docsBucket, "legal/contract-01.md.metadata.json",
+	return put(DocsBucket, "legal/contract-01.md.metadata.json",
 		`{"Title": "Master services agreement", "Attributes": {"_category": "contract"}}`)
+}
+
+// Emulator returns the emulator's seed: the sample's knowledge base writing
+// to the vector bucket, its data source on the documents bucket with
+// document-level ACLs on.
+func Emulator() []bedrockemu.KnowledgeBase {
+	return []bedrockemu.KnowledgeBase{{
+		ID: KnowledgeBaseID, Name: SampleName, VectorStore: bedrockemu.VectorStore{Bucket: VectorBucket},
+		DataSources: []bedrockemu.DataSource{{ID: DataSourceID, Bucket: DocsBucket, AccessControl: true}},
+	}}
 }

@@ -1,0 +1,104 @@
+package e2e
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/onsi/gomega"
+
+	"github.com/kbwarden/kbwarden/test/scenario"
+)
+
+// TestSampleAsAUser is the user's story with the sample: apply it with
+// kubectl, watch kbwarden repair the runbook's policy, read it with kubectl
+// get and describe, trigger a run by annotation, check that Git and the
+// controller do not fight, and delete it with each deletionPolicy.
+func TestSampleAsAUser(t *testing.T) {
+	kb := "kb/" + scenario.SampleName
+
+	t.Run("apply the sample", func(t *testing.T) {
+		g := gomega.NewWithT(t)
+		g.Expect(kubectl(t, "apply", "-k", "config/samples/")).To(gomega.ContainSubstring("sidekick-dev created"))
+		kubectl(t, "wait", "--for=condition=VectorBucketPolicyInSync", kb, "--timeout=60s")
+	})
+
+	t.Run("the policy is repaired, the other team's statement kept", func(t *testing.T) {
+		g := gomega.NewWithT(t)
+		policy := aws(t, "s3api", "get-bucket-policy", "--bucket", scenario.VectorBucket, "--query", "Policy", "--output", "text")
+		g.Expect(policy).To(gomega.ContainSubstring("s3:PutObject"))
+		g.Expect(policy).To(gomega.ContainSubstring(scenario.OthersStatementSid))
+	})
+
+	t.Run("kubectl get shows the printer columns", func(t *testing.T) {
+		g := gomega.NewWithT(t)
+		out := kubectl(t, "get", "kb")
+		header := strings.Fields(strings.SplitN(out, "\n", 2)[0])
+		g.Expect(header).To(gomega.Equal([]string{"NAME", "READY", "STATUS", "ACL", "LAST", "INGESTION", "AGE"}))
+		g.Expect(out).To(gomega.ContainSubstring("PerDocument"))
+		g.Expect(kubectl(t, "get", "kb", "-o", "wide")).To(gomega.ContainSubstring(scenario.VectorBucket))
+		g.Expect(kubectl(t, "get", "kbwarden")).To(gomega.ContainSubstring(scenario.SampleName), "the category lists it")
+	})
+
+	t.Run("kubectl describe tells the story", func(t *testing.T) {
+		g := gomega.NewWithT(t)
+		eventually(g, func(g gomega.Gomega) {
+			out := kubectl(t, "describe", kb)
+			g.Expect(out).To(gomega.ContainSubstring("VectorBucketPolicyInSync"))
+			g.Expect(out).To(gomega.ContainSubstring("lacks s3:PutObject"))
+			g.Expect(out).To(gomega.MatchRegexp(`Normal\s+DriftRepaired`))
+			g.Expect(out).To(gomega.ContainSubstring("Policy Backup Config Map:  sidekick-dev-policy-backup"))
+		}).Should(gomega.Succeed())
+	})
+
+	t.Run("the backup holds the runbook's faulty policy", func(t *testing.T) {
+		g := gomega.NewWithT(t)
+		backup := kubectl(t, "get", "configmap", "sidekick-dev-policy-backup", "-o", "jsonpath={.data.policy-1}")
+		g.Expect(backup).To(gomega.Equal(scenario.FaultyPolicy))
+	})
+
+	t.Run("no perpetual diff with Git", func(t *testing.T) {
+		g := gomega.NewWithT(t)
+		live := specOf(g, kubectl(t, "get", kb, "-o", "json"))
+		dryRun := specOf(g, kubectl(t, "apply", "--server-side", "--dry-run=server", "-k", "config/samples/", "-o", "json"))
+		g.Expect(dryRun).To(gomega.Equal(live), "a server-side apply of the same manifest changes nothing in spec")
+		out, err := kubectlErr("diff", "--server-side", "-k", "config/samples/")
+		g.Expect(err).NotTo(gomega.HaveOccurred(), "kubectl diff finds no difference:\n%s", out)
+	})
+
+	t.Run("the manual trigger is handled and echoed", func(t *testing.T) {
+		g := gomega.NewWithT(t)
+		kubectl(t, "annotate", "--overwrite", kb, "kbwarden.io/requested-at=e2e-1")
+		eventually(g, func() string {
+			return kubectl(t, "get", kb, "-o", "jsonpath={.status.lastHandledRequestedAt}")
+		}).Should(gomega.Equal("e2e-1"))
+	})
+
+	t.Run("delete with Retain leaves AWS untouched", func(t *testing.T) {
+		g := gomega.NewWithT(t)
+		before := aws(t, "s3api", "get-bucket-policy", "--bucket", scenario.VectorBucket, "--query", "Policy", "--output", "text")
+		kubectl(t, "delete", kb, "--timeout=60s")
+		after := aws(t, "s3api", "get-bucket-policy", "--bucket", scenario.VectorBucket, "--query", "Policy", "--output", "text")
+		g.Expect(after).To(gomega.Equal(before))
+	})
+
+	t.Run("delete with Delete removes exactly kbwarden's statement", func(t *testing.T) {
+		g := gomega.NewWithT(t)
+		kubectl(t, "apply", "-k", "config/samples/")
+		kubectl(t, "patch", kb, "--type=merge", "-p", `{"spec":{"deletionPolicy":"Delete"}}`)
+		kubectl(t, "wait", "--for=condition=VectorBucketPolicyInSync", kb, "--timeout=60s")
+		kubectl(t, "delete", kb, "--timeout=60s")
+		policy := aws(t, "s3api", "get-bucket-policy", "--bucket", scenario.VectorBucket, "--query", "Policy", "--output", "text")
+		g.Expect(policy).NotTo(gomega.ContainSubstring("BedrockKnowledgeBaseAccess"))
+		g.Expect(policy).To(gomega.ContainSubstring(scenario.OthersStatementSid), "the other team's statement stays")
+	})
+}
+
+// specOf returns the spec of a KnowledgeBase printed as JSON by kubectl.
+func specOf(g gomega.Gomega, out string) map[string]any {
+	var obj struct {
+		Spec map[string]any `json:"spec"`
+	}
+	g.Expect(json.Unmarshal([]byte(out), &obj)).To(gomega.Succeed(), out)
+	return obj.Spec
+}
