@@ -63,3 +63,16 @@ func summarizeReady(obj *kbv1.KnowledgeBase) {
 	}
 	markTrue(obj, kbv1.ReadyCondition, kbv1.SucceededReason, "all concerns are in sync")
 }
+
+// keepTrue leaves a True condition as it is (its reason may say more than
+// "in sync", for example DriftRepaired) but records that it holds for the
+// current generation, so kubectl wait and kstatus see it as current.
+// It reports whether the condition was True.
+func keepTrue(obj *kbv1.KnowledgeBase, condType string) bool {
+	c := apimeta.FindStatusCondition(obj.Status.Conditions, condType)
+	if c == nil || c.Status != metav1.ConditionTrue {
+		return false
+	}
+	c.ObservedGeneration = obj.Generation
+	return true
+}

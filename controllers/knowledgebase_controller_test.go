@@ -89,6 +89,9 @@ func TestLifecycle(t *testing.T) {
 		got := get(g, kb)
 		g.Expect(got.Status.LastHandledRequestedAt).To(gomega.Equal("first"))
 		g.Expect(condition(got, kbv1.ReadyCondition).Reason).To(gomega.Equal(kbv1.NotEvaluatedReason))
+		for _, c := range got.Status.Conditions {
+			g.Expect(c.ObservedGeneration).To(gomega.Equal(got.Generation), "condition %s is current (kubectl wait checks)", c.Type)
+		}
 	}).Should(gomega.Succeed())
 
 	// Delete with the finalizer present completes.

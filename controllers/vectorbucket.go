@@ -126,7 +126,7 @@ func (r *KnowledgeBaseReconciler) reconcileBucketPolicy(ctx context.Context, obj
 		return policyError(err, bucket, obj)
 	}
 	if res.InSync {
-		if c := apimeta.FindStatusCondition(obj.Status.Conditions, kbv1.VectorBucketPolicyInSyncCondition); c == nil || c.Status != metav1.ConditionTrue {
+		if !keepTrue(obj, kbv1.VectorBucketPolicyInSyncCondition) {
 			markTrue(obj, kbv1.VectorBucketPolicyInSyncCondition, kbv1.SucceededReason,
 				"bucket policy of %s holds statement %s as declared", bucket, desired.StatementID)
 		}

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	kbv1 "github.com/kbwarden/kbwarden/api/v1alpha1"
@@ -65,8 +64,8 @@ func (r *KnowledgeBaseReconciler) reconcileVersioning(ctx context.Context, obj *
 		return nil
 	}
 	metrics.Drifted.WithLabelValues(obj.Namespace, obj.Name, metrics.ConcernVersioning).Set(0)
-	if c := apimeta.FindStatusCondition(obj.Status.Conditions, kbv1.VersioningInSyncCondition); c != nil &&
-		c.Status == metav1.ConditionTrue && c.Reason == kbv1.DriftRepairedReason {
+	if c := apimeta.FindStatusCondition(obj.Status.Conditions, kbv1.VersioningInSyncCondition); c != nil && c.Reason == kbv1.DriftRepairedReason &&
+		keepTrue(obj, kbv1.VersioningInSyncCondition) {
 		return nil // keep the repair visible until something else changes
 	}
 	if len(states) == 0 || allUnmanaged(obj) {

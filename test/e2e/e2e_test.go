@@ -89,7 +89,7 @@ func run(m *testing.M) (int, error) {
 	code := m.Run()
 	if code != 0 {
 		if log, err := os.ReadFile(suite.manager.LogPath); err == nil {
-			fmt.Fprintf(os.Stderr, "--- manager log (last 4 KB) ---\n%s\n", tail(log, 4096))
+			fmt.Fprintf(os.Stderr, "--- manager log (last 8 KB) ---\n%s\n", tail(log, 8192))
 		}
 	}
 	return code, nil
@@ -103,7 +103,8 @@ func tail(b []byte, n int) []byte {
 }
 
 // kubectl runs the machine's kubectl against the suite's control plane and
-// returns its combined output; it fails the test when kubectl fails.
+// returns its standard output; it fails the test, with standard error, when
+// kubectl fails.
 func kubectl(t *testing.T, args ...string) string {
 	t.Helper()
 	out, err := kubectlErr(args...)
@@ -113,6 +114,8 @@ func kubectl(t *testing.T, args ...string) string {
 	return out
 }
 
+// kubectlErr runs kubectl and returns its standard output, or an error
+// carrying its standard error.
 func kubectlErr(args ...string) (string, error) {
 	return command("kubectl", args...)
 }
@@ -131,10 +134,12 @@ func command(name string, args ...string) (string, error) {
 	cmd := exec.Command(name, args...)
 	cmd.Dir = testenv.RepoRoot()
 	cmd.Env = append(os.Environ(), suite.processEnv...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	return out.String(), err
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return stdout.String(), fmt.Errorf("%w: %s", err, stderr.String())
+	}
+	return stdout.String(), nil
 }
 
 func eventually(g gomega.Gomega, f any) gomega.AsyncAssertion {
