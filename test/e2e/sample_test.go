@@ -19,7 +19,8 @@ func TestSampleAsAUser(t *testing.T) {
 
 	t.Run("apply the sample", func(t *testing.T) {
 		g := gomega.NewWithT(t)
-		g.Expect(kubectl(t, "apply", "-k", "config/samples/")).To(gomega.ContainSubstring("sidekick-dev created"))
+		// Server-side, as Flux and Argo CD (with ServerSideApply) apply.
+		g.Expect(kubectl(t, "apply", "--server-side", "-k", "config/samples/")).To(gomega.ContainSubstring("sidekick-dev serverside-applied"))
 		kubectl(t, "wait", "--for=condition=VectorBucketPolicyInSync", kb, "--timeout=60s")
 	})
 
