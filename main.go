@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/go-logr/zapr"
@@ -35,6 +36,7 @@ type options struct {
 	maxConcurrentReconciles int
 	allowedBuckets          string
 	s3PathStyle             bool
+	ingestionStartInterval  time.Duration
 }
 
 func parseFlags(args []string) (options, error) {
@@ -49,6 +51,7 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.logFormat, "log-format", "json", "Log format: json (for production) or console (for humans).")
 	fs.StringVar(&o.allowedBuckets, "allowed-buckets", "", "Comma-separated shell patterns of bucket names kbwarden may act on (for example 'kb-vectors-*,acme-docs-*'); empty admits every bucket.")
 	fs.BoolVar(&o.s3PathStyle, "s3-path-style", false, "Address S3 buckets path-style, as an S3 endpoint on an IP address (AWS_ENDPOINT_URL_S3) needs.")
+	fs.DurationVar(&o.ingestionStartInterval, "ingestion-start-interval", controllers.DefaultIngestionOptions.StartInterval, "Least time between two StartIngestionJob calls per AWS account and region (Bedrock's quota is about one per 10s); KnowledgeBases take turns.")
 	fs.IntVar(&o.maxConcurrentReconciles, "max-concurrent-reconciles", 4, "KnowledgeBases reconciled in parallel.")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -127,6 +130,7 @@ func run(args []string) error {
 		Recorder:                mgr.GetEventRecorder(controllers.ControllerName),
 		AWS:                     awsclient.NewFactory(awsCfg, opts.awsRegion, opts.s3PathStyle),
 		AllowedBuckets:          allowed,
+		Ingestion:               controllers.IngestionOptions{StartInterval: opts.ingestionStartInterval},
 		MaxConcurrentReconciles: opts.maxConcurrentReconciles,
 	}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("registering the KnowledgeBase controller: %w", err)

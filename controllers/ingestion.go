@@ -2,14 +2,168 @@ package controllers
 
 import (
 	"context"
+	"errors"
+	"time"
+
+	ctrl "sigs.k8s.io/controller-runtime"
 
 	kbv1 "github.com/kbwarden/kbwarden/api/v1alpha1"
+	"github.com/kbwarden/kbwarden/internal/awserr"
+	"github.com/kbwarden/kbwarden/internal/ingestion"
 )
 
-// reconcileIngestion owns IngestionSucceeded. This version of kbwarden does not
-// start or watch ingestion jobs yet.
-func (r *KnowledgeBaseReconciler) reconcileIngestion(_ context.Context, obj *kbv1.KnowledgeBase) error {
-	markUnknown(obj, kbv1.IngestionSucceededCondition, kbv1.NotEvaluatedReason,
-		"this version of kbwarden does not watch ingestion jobs yet")
+// ingestionPass is one run of the ingestion step on one KnowledgeBase.
+type ingestionPass struct {
+	r          *KnowledgeBaseReconciler
+	obj        *kbv1.KnowledgeBase
+	t          *target
+	api        ingestionAPI
+	kbID, dsID string
+	account    string // the start queue's lane: account and region
+	now        time.Time
+}
+
+// reconcileIngestion owns IngestionSucceeded and status.ingestion (and
+// echoes status.lastHandledRequestedAt when it starts a Manual job). It
+// watches the data source's job until it ends (a WaitingError InProgress
+// with a growing delay, no busy polling), diagnoses a job that failed on an
+// access error (and in Enforce repairs the vector bucket policy), and starts
+// a job when one is due (ingestion.Decide) and the data source is idle,
+// through the account's fair start queue.
+//
+// Bedrock calls per pass: none when idle and nothing is due; one
+// GetIngestionJob while a job runs; one ListIngestionJobs and one
+// StartIngestionJob to start a job; one ListIngestionJobs the first time a
+// KnowledgeBase is seen.
+func (r *KnowledgeBaseReconciler) reconcileIngestion(ctx context.Context, obj *kbv1.KnowledgeBase) error {
+	t, err := r.resolveTarget(ctx, obj)
+	if err != nil {
+		markUnknown(obj, kbv1.IngestionSucceededCondition, reasonOf(err, kbv1.AWSErrorReason), "%s", err.Error())
+		return err
+	}
+	p := &ingestionPass{r: r, obj: obj, t: t, api: t.clients.BedrockAgent, kbID: obj.Spec.KnowledgeBaseID,
+		dsID: obj.Spec.DataSourceID, account: t.account + "/" + t.region, now: time.Now()}
+	if err := p.run(ctx); err != nil {
+		if c := reasonOf(err, ""); c != kbv1.IngestionInProgressReason && c != kbv1.IngestionPendingReason {
+			markUnknown(obj, kbv1.IngestionSucceededCondition, reasonOf(err, kbv1.AWSErrorReason), "%s", err.Error())
+		}
+		return err
+	}
 	return nil
+}
+
+func (p *ingestionPass) run(ctx context.Context) error {
+	if p.obj.Status.Ingestion == nil {
+		p.obj.Status.Ingestion = &kbv1.IngestionStatus{}
+	}
+	st := p.obj.Status.Ingestion
+	switch {
+	case st.LastJob == nil:
+		if err := p.adopt(ctx); err != nil {
+			return err
+		}
+	case jobRunning(st.LastJob):
+		job, err := p.getJob(ctx, st.LastJob)
+		if err != nil {
+			return err
+		}
+		p.observe(ctx, job)
+	}
+	p.exportLastSuccess()
+	p.noteACLChange()
+	if jobRunning(st.LastJob) {
+		return p.waitForJob()
+	}
+
+	d := ingestion.Decide(p.inputs())
+	st.NextScheduledAt = metaTime(&d.NextScheduledAt)
+	if d.Trigger == "" {
+		p.r.shared().queue.Cancel(p.account, string(p.obj.UID))
+		if d.Wait > 0 {
+			return p.pending(d.Wait, "%s", d.Why)
+		}
+		p.reportSettled()
+		return nil
+	}
+	return p.startWhenIdle(ctx, d)
+}
+
+// startWhenIdle starts the job d calls for, once the account's queue gives
+// a slot and the data source runs no job (whoever started it).
+func (p *ingestionPass) startWhenIdle(ctx context.Context, d ingestion.Decision) error {
+	if wait := p.r.shared().queue.Ask(p.account, string(p.obj.UID)); wait > 0 {
+		return p.pending(wait, "a job is due (%s) and waits for its turn in the account's start queue", d.Why)
+	}
+	running, err := p.listJobs(ctx, true, 1)
+	if err != nil {
+		return err
+	}
+	if len(running) > 0 {
+		job := jobFromSummary(running[0], p.obj.Status.Ingestion.LastJob)
+		assumeIncludes(job, p.obj)
+		p.observe(ctx, job)
+		return p.waitForJob()
+	}
+	st := p.obj.Status.Ingestion
+	acl, fp := p.current()
+	prev := ""
+	if st.LastJob != nil {
+		prev = st.LastJob.ID
+	}
+	token := ingestion.ClientToken(ingestion.TokenInput{UID: string(p.obj.UID), KnowledgeBaseID: p.kbID, DataSourceID: p.dsID,
+		Trigger: d.Trigger, Cause: d.Cause, ACLHash: acl, Fingerprint: fp, PreviousJobID: prev})
+	job, err := p.startJob(ctx, token, ingestion.Description(d.Trigger, acl, fp))
+	if err != nil {
+		return p.startFailed(err)
+	}
+	job.Trigger, job.ACLHash, job.DocumentsFingerprint = string(d.Trigger), acl, fp
+	if d.Trigger == ingestion.TriggerManual {
+		p.obj.Status.LastHandledRequestedAt = d.Cause // handled: its job started
+	}
+	ctrl.LoggerFrom(ctx).Info("started ingestion job", "job", job.ID, "trigger", d.Trigger, "why", d.Why)
+	p.started(job, d)
+	if !jobRunning(job) { // a replayed clientToken: the job already ended
+		p.ended(ctx, job)
+		return nil
+	}
+	return p.waitForJob()
+}
+
+// startFailed classifies a StartIngestionJob error: a job someone else
+// started (ConflictException) or the quota are waited out, the rest is
+// classifyAWS's.
+func (p *ingestionPass) startFailed(err error) error {
+	switch awserr.Classify(err) {
+	case awserr.Conflict:
+		return p.pending(2*p.r.shared().opts.PollMin, "another ingestion job of knowledge base %s is running (%s); waiting for it to end", p.kbID, awserr.Describe(err))
+	case awserr.Throttled:
+		p.r.shared().queue.Backoff(p.account, p.r.shared().queue.Interval())
+		markUnknown(p.obj, kbv1.IngestionSucceededCondition, kbv1.ThrottledReason,
+			"StartIngestionJob was throttled (%s); retrying in %s", awserr.Describe(err), p.r.shared().queue.Interval())
+		return waiting(kbv1.ThrottledReason, p.r.shared().queue.Interval(), "StartIngestionJob was throttled; retrying")
+	}
+	return p.classify(err, "StartIngestionJob")
+}
+
+// classify is classifyAWS for bedrock-agent calls: a knowledge base or
+// data source that does not exist stalls until the spec changes (looked at
+// again every interval, as it may be created meanwhile).
+func (p *ingestionPass) classify(err error, doing string) error {
+	if awserr.Classify(err) == awserr.NotFound {
+		return &StallingError{Reason: kbv1.KnowledgeBaseNotFoundReason, RetryAfter: p.obj.GetInterval(),
+			Err: errors.New("knowledge base " + p.kbID + " or its data source " + p.dsID + " does not exist in account " + p.t.account +
+				", region " + p.t.region + " (" + doing + ": " + awserr.Describe(err) + "); fix spec.knowledgeBaseId or spec.dataSourceId")}
+	}
+	return classifyAWS(err, "bedrock-agent "+doing+" on knowledge base "+p.kbID+" data source "+p.dsID, p.obj.GetInterval())
+}
+
+// current returns the ACL hash and documents fingerprint the ACL step saw.
+func (p *ingestionPass) current() (aclHash, fingerprint string) {
+	if ac := p.obj.Status.AccessControl; ac != nil {
+		aclHash = ac.ACLHash
+	}
+	if d := p.obj.Status.Documents; d != nil {
+		fingerprint = d.Fingerprint
+	}
+	return aclHash, fingerprint
 }

@@ -5,6 +5,7 @@ package controllers
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -40,6 +41,11 @@ type KnowledgeBaseReconciler struct {
 	AllowedBuckets BucketAllowList
 	// MaxConcurrentReconciles bounds parallel reconciles (default 4).
 	MaxConcurrentReconciles int
+	// Ingestion tunes the ingestion step; zero fields take the defaults.
+	Ingestion IngestionOptions
+
+	sharedOnce  sync.Once
+	sharedState *sharedState
 }
 
 // reconcileStep is one ordered step of a reconcile. It owns the conditions its
@@ -81,7 +87,20 @@ func (r *KnowledgeBaseReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 			return ctrl.Result{}, err
 		}
 	}
-	return ctrl.Result{RequeueAfter: wait.Jitter(obj.GetInterval(), 0.1)}, nil
+	return ctrl.Result{RequeueAfter: nextPass(obj, time.Now())}, nil
+}
+
+// nextPass is when to look again: the drift-check interval (with jitter, so
+// many KnowledgeBases do not call AWS at once), or sooner when the next
+// scheduled ingestion job is due first.
+func nextPass(obj *kbv1.KnowledgeBase, now time.Time) time.Duration {
+	after := wait.Jitter(obj.GetInterval(), 0.1)
+	if st := obj.Status.Ingestion; st != nil && st.NextScheduledAt != nil {
+		if due := st.NextScheduledAt.Sub(now); due > 0 && due < after {
+			after = due
+		}
+	}
+	return after
 }
 
 // steps lists the per-concern steps in the order they run: the vector bucket
@@ -121,13 +140,15 @@ func (r *KnowledgeBaseReconciler) reconcileDelete(ctx context.Context, obj *kbv1
 		return err
 	}
 	metrics.Forget(obj.Namespace, obj.Name)
+	metrics.ForgetACL(obj.Namespace, obj.Name)
+	metrics.ForgetIngestion(obj.Namespace, obj.Name)
 	return nil
 }
 
 // cleanups lists what deletionPolicy Delete removes, in order. Each removes
 // only what kbwarden wrote.
 func (r *KnowledgeBaseReconciler) cleanups() []reconcileStep {
-	return []reconcileStep{r.cleanupBucketPolicy}
+	return []reconcileStep{r.cleanupBucketPolicy, r.cleanupAccessControl}
 }
 
 // patchFinalizer adds or removes kbwarden's finalizer with a metadata patch.

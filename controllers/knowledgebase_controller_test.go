@@ -38,34 +38,35 @@ func condition(kb *kbv1.KnowledgeBase, t string) *metav1.Condition {
 }
 
 // TestLifecycle runs a KnowledgeBase through the manager: it gets the
-// finalizer, observedGeneration and kstatus-correct conditions, is not Ready
-// while concerns are unevaluated, stops work when suspended, echoes the manual
-// trigger, and is deleted through its finalizer.
+// finalizer, observedGeneration and kstatus-correct conditions, becomes Ready
+// once its bucket, ACL and first ingestion job are in order, stops work when
+// suspended, echoes the manual trigger, and is deleted through its finalizer.
 func TestLifecycle(t *testing.T) {
 	g := gomega.NewWithT(t)
 	ctx := context.Background()
-	createBucket(t, "kbw-lifecycle", "")
-	kb := runbookKnowledgeBase("lifecycle", "kbw-lifecycle")
+	createBucket(t, lifecycleKB.vectors, "")
+	createBucket(t, lifecycleKB.docs, "")
+	kb := newKnowledgeBase("lifecycle")
+	kb.Spec.KnowledgeBaseID, kb.Spec.DataSourceID = lifecycleKB.kbID, lifecycleKB.dsID
+	kb.Spec.VectorBucket.Name, kb.Spec.Documents.Bucket = lifecycleKB.vectors, lifecycleKB.docs
 	g.Expect(env.Client.Create(ctx, kb)).To(gomega.Succeed())
 
 	fresh := get(g, kb)
 	g.Expect(fresh.Status.ObservedGeneration).To(gomega.Equal(int64(-1)), "status.observedGeneration defaults to -1")
+	g.Expect(kstatusOf(g, fresh)).To(gomega.Equal(status.InProgressStatus))
 
 	eventually(g, func(g gomega.Gomega) {
 		got := get(g, kb)
 		g.Expect(got.Finalizers).To(gomega.ContainElement(kbv1.Finalizer))
 		g.Expect(got.Status.ObservedGeneration).To(gomega.Equal(got.Generation))
+		g.Expect(condition(got, kbv1.VectorBucketPolicyInSyncCondition).Status).To(gomega.Equal(metav1.ConditionTrue))
+		g.Expect(condition(got, kbv1.AccessControlInSyncCondition).Reason).To(gomega.Equal(kbv1.DisabledReason))
+		g.Expect(condition(got, kbv1.IngestionSucceededCondition).Status).To(gomega.Equal(metav1.ConditionTrue))
 		ready := condition(got, kbv1.ReadyCondition)
-		g.Expect(ready).NotTo(gomega.BeNil())
-		g.Expect(ready.Status).To(gomega.Equal(metav1.ConditionFalse), "a KnowledgeBase must not claim Ready before its concerns are checked")
-		g.Expect(ready.Reason).To(gomega.Equal(kbv1.NotEvaluatedReason))
+		g.Expect(ready).To(gomega.HaveField("Status", metav1.ConditionTrue))
 		g.Expect(condition(got, kbv1.ReconcilingCondition)).To(gomega.BeNil())
 		g.Expect(condition(got, kbv1.StalledCondition)).To(gomega.BeNil())
-		g.Expect(condition(got, kbv1.AccessControlInSyncCondition).Reason).To(gomega.Equal(kbv1.DisabledReason))
-		g.Expect(condition(got, kbv1.VectorBucketPolicyInSyncCondition).Status).To(gomega.Equal(metav1.ConditionTrue))
-		g.Expect(condition(got, kbv1.IngestionSucceededCondition).Reason).To(gomega.Equal(kbv1.NotEvaluatedReason))
-		// Not Ready and not Stalled reads as InProgress: tooling waits, it does not fail.
-		g.Expect(kstatusOf(g, got)).To(gomega.Equal(status.InProgressStatus))
+		g.Expect(kstatusOf(g, got)).To(gomega.Equal(status.CurrentStatus))
 	}).Should(gomega.Succeed())
 
 	// Suspend: Ready says so, nothing else runs.
@@ -88,7 +89,8 @@ func TestLifecycle(t *testing.T) {
 	eventually(g, func(g gomega.Gomega) {
 		got := get(g, kb)
 		g.Expect(got.Status.LastHandledRequestedAt).To(gomega.Equal("first"))
-		g.Expect(condition(got, kbv1.ReadyCondition).Reason).To(gomega.Equal(kbv1.NotEvaluatedReason))
+		g.Expect(got.Status.Ingestion.LastJob.Trigger).To(gomega.Equal("Manual"))
+		g.Expect(condition(got, kbv1.ReadyCondition).Status).To(gomega.Equal(metav1.ConditionTrue))
 		for _, c := range got.Status.Conditions {
 			g.Expect(c.ObservedGeneration).To(gomega.Equal(got.Generation), "condition %s is current (kubectl wait checks)", c.Type)
 		}

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockagent"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3vectors"
 	"github.com/onsi/gomega"
@@ -22,6 +24,7 @@ import (
 	kbv1 "github.com/kbwarden/kbwarden/api/v1alpha1"
 	"github.com/kbwarden/kbwarden/internal/awsclient"
 	"github.com/kbwarden/kbwarden/internal/testenv"
+	"github.com/kbwarden/kbwarden/test/bedrockemu"
 )
 
 // env is the control plane and moto shared by this package's tests; the
@@ -38,6 +41,12 @@ var (
 	admin *s3.Client
 	// adminVectors is the same for S3 Vectors.
 	adminVectors *s3vectors.Client
+	// emu is the bedrock-agent emulator the manager starts ingestion jobs
+	// on, over moto's buckets (ingestion_suite_test.go seeds it).
+	emu *bedrockemu.Server
+	// awsFactory is the manager's client factory, for tests that run a
+	// step directly as a second (restarted) controller would.
+	awsFactory *awsclient.Factory
 )
 
 // testAllowedBuckets is the manager's --allowed-buckets in these tests.
@@ -51,14 +60,21 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "starting the test environment:", err)
 		os.Exit(1)
 	}
+	if emu, err = startEmulator(); err != nil {
+		fmt.Fprintln(os.Stderr, "starting the bedrock-agent emulator:", err)
+		env.Stop()
+		os.Exit(1)
+	}
 	if err := startManager(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "starting the manager:", err)
+		_ = emu.Close()
 		env.Stop()
 		os.Exit(1)
 	}
 	code := m.Run()
 	cancel()
 	faults.Close()
+	_ = emu.Close()
 	env.Stop()
 	os.Exit(code)
 }
@@ -89,11 +105,15 @@ func startManager(ctx context.Context) error {
 	calls.Install(&cfg)
 	admin = s3.NewFromConfig(env.AWS, func(o *s3.Options) { o.UsePathStyle = true })
 	adminVectors = s3vectors.NewFromConfig(env.AWS)
+	awsFactory = awsclient.NewFactory(cfg, "", true, awsclient.WithBedrockAgentOptions(func(o *bedrockagent.Options) {
+		o.BaseEndpoint = aws.String(emu.URL())
+	}))
 	r := &KnowledgeBaseReconciler{
 		Client:         mgr.GetClient(),
 		Recorder:       mgr.GetEventRecorder(ControllerName),
-		AWS:            awsclient.NewFactory(cfg, "", true),
+		AWS:            awsFactory,
 		AllowedBuckets: testAllowedBuckets,
+		Ingestion:      testIngestionOptions,
 	}
 	if err := r.SetupWithManager(mgr); err != nil {
 		return err

@@ -75,6 +75,15 @@ const (
 	DisabledReason = "Disabled"
 	// DeletingReason: the object is being deleted and kbwarden is cleaning up.
 	DeletingReason = "Deleting"
+	// ACLFilesRejectedReason: some ACL files cannot be written as the rules
+	// say (an existing sidecar is not valid JSON, a sidecar would exceed the
+	// format's size limit or its key the 1,024-byte limit, or a file changed
+	// while kbwarden wrote it). The others are written; the message and
+	// status.accessControl.problems name the documents.
+	ACLFilesRejectedReason = "ACLFilesRejected"
+	// KnowledgeBaseNotFoundReason: Bedrock has no knowledge base or data
+	// source with the spec's IDs in that account and region.
+	KnowledgeBaseNotFoundReason = "KnowledgeBaseNotFound"
 )
 
 // Reasons of IngestionSucceeded.

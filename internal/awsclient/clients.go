@@ -37,18 +37,35 @@ type Factory struct {
 	// s3PathStyle forces path-style S3 addressing, needed for an S3 endpoint
 	// on an IP address such as a local emulator.
 	s3PathStyle bool
+	// bedrockAgent are extra options of every bedrock-agent client.
+	bedrockAgent []func(*bedrockagent.Options)
 
 	mu       sync.Mutex
 	byRegion map[string]*Clients
 }
 
+// Option tunes the clients a Factory builds.
+type Option func(*Factory)
+
+// WithBedrockAgentOptions applies fns to every bedrock-agent client, for
+// example to point it at a local emulator with BaseEndpoint. Without it
+// the SDK's own endpoint resolution applies, so AWS_ENDPOINT_URL_BEDROCK_AGENT
+// keeps working in production.
+func WithBedrockAgentOptions(fns ...func(*bedrockagent.Options)) Option {
+	return func(f *Factory) { f.bedrockAgent = append(f.bedrockAgent, fns...) }
+}
+
 // NewFactory returns a Factory over base. defaultRegion, when set, is used for
 // KnowledgeBases without spec.region; otherwise base.Region is.
-func NewFactory(base aws.Config, defaultRegion string, s3PathStyle bool) *Factory {
+func NewFactory(base aws.Config, defaultRegion string, s3PathStyle bool, opts ...Option) *Factory {
 	if defaultRegion != "" {
 		base.Region = defaultRegion
 	}
-	return &Factory{base: base, s3PathStyle: s3PathStyle, byRegion: map[string]*Clients{}}
+	f := &Factory{base: base, s3PathStyle: s3PathStyle, byRegion: map[string]*Clients{}}
+	for _, o := range opts {
+		o(f)
+	}
+	return f
 }
 
 // DefaultRegion is the region used when a KnowledgeBase names none.
@@ -74,7 +91,7 @@ func (f *Factory) For(region string) (*Clients, error) {
 		S3:           s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = f.s3PathStyle }),
 		S3Vectors:    s3vectors.NewFromConfig(cfg),
 		STS:          sts.NewFromConfig(cfg),
-		BedrockAgent: bedrockagent.NewFromConfig(cfg),
+		BedrockAgent: bedrockagent.NewFromConfig(cfg, f.bedrockAgent...),
 	}
 	f.byRegion[region] = c
 	return c, nil

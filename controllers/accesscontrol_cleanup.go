@@ -1,0 +1,36 @@
+package controllers
+
+import (
+	"context"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+
+	kbv1 "github.com/kbwarden/kbwarden/api/v1alpha1"
+	"github.com/kbwarden/kbwarden/internal/metrics"
+)
+
+// cleanupAccessControl removes, for deletionPolicy Delete, the ACL files
+// kbwarden wrote and nobody changed since (the sidecars it created, the
+// global file), and its manifest; never a document, never a sidecar it did
+// not create. A bucket that is gone or outside the allow-list needs no cleanup.
+func (r *KnowledgeBaseReconciler) cleanupAccessControl(ctx context.Context, obj *kbv1.KnowledgeBase) error {
+	metrics.ForgetACL(obj.Namespace, obj.Name)
+	bucket := obj.Spec.Documents.Bucket
+	if obj.AccessControlMode() == kbv1.AccessControlNone || !r.AllowedBuckets.Allows(bucket) {
+		return nil
+	}
+	t, err := r.resolveTarget(ctx, obj)
+	if err != nil {
+		return err
+	}
+	target, _ := aclTarget(obj) // the files to remove do not depend on the rules
+	removed, left, err := r.shared().acl.Cleanup(ctx, t.clients.S3, target)
+	if err != nil {
+		if err := documentsBucketErr(err, obj); reasonOf(err, "") == kbv1.BucketNotFoundReason {
+			return nil
+		}
+		return documentsBucketErr(err, obj)
+	}
+	ctrl.LoggerFrom(ctx).Info("removed kbwarden's ACL files", "bucket", bucket, "removed", removed, "left", len(left))
+	return nil
+}

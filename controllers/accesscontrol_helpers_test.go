@@ -1,0 +1,103 @@
+package controllers
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3vectors"
+	"github.com/onsi/gomega"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	kbv1 "github.com/kbwarden/kbwarden/api/v1alpha1"
+	"github.com/kbwarden/kbwarden/internal/acl"
+)
+
+// putObject writes an object as a person with the AWS CLI would.
+func putObject(t *testing.T, bucket, key, body string) {
+	t.Helper()
+	if _, err := admin.PutObject(context.Background(), &s3.PutObjectInput{Bucket: &bucket, Key: &key, Body: bytes.NewReader([]byte(body))}); err != nil {
+		t.Fatalf("putting %s/%s: %v", bucket, key, err)
+	}
+}
+
+// getObject reads an object, and false when it does not exist.
+func getObject(g gomega.Gomega, bucket, key string) (string, bool) {
+	out, err := admin.GetObject(context.Background(), &s3.GetObjectInput{Bucket: &bucket, Key: &key})
+	if err != nil {
+		return "", false
+	}
+	defer out.Body.Close()
+	data, err := io.ReadAll(out.Body)
+	g.Expect(err).NotTo(gomega.HaveOccurred())
+	return string(data), true
+}
+
+// sidecarACL reads a sidecar's ACL (Quick format) and its other fields.
+func sidecarACL(g gomega.Gomega, bucket, key string) (acl.ACL, map[string]any) {
+	body, ok := getObject(g, bucket, key)
+	g.Expect(ok).To(gomega.BeTrue(), "sidecar %s exists", key)
+	got, err := acl.ParseSidecarACL([]byte(body), kbv1.ACLFormatQuick)
+	g.Expect(err).NotTo(gomega.HaveOccurred(), key)
+	var fields map[string]any
+	g.Expect(json.Unmarshal([]byte(body), &fields)).To(gomega.Succeed())
+	delete(fields, acl.QuickACLField)
+	return got, fields
+}
+
+// aclKnowledgeBase is a KnowledgeBase with ACLs over documents in bucket
+// under docs/, with its own vector bucket (created here), checked every second.
+func aclKnowledgeBase(t *testing.T, name, bucket string, ac *kbv1.AccessControlSpec) *kbv1.KnowledgeBase {
+	t.Helper()
+	createBucket(t, bucket+"-vectors", "")
+	kb := newKnowledgeBase(name)
+	kb.Spec.Region, kb.Spec.AccountID = "us-east-1", "123456789012"
+	kb.Spec.VectorBucket = kbv1.VectorBucketSpec{Name: bucket + "-vectors"}
+	kb.Spec.Documents = kbv1.DocumentsSpec{Bucket: bucket, Prefix: "docs/"}
+	kb.Spec.AccessControl = ac
+	kb.Spec.Interval = metav1.Duration{Duration: time.Second}
+	return kb
+}
+
+func group(name string) kbv1.ACLEntry { return kbv1.ACLEntry{Group: name} }
+func user(name string) kbv1.ACLEntry  { return kbv1.ACLEntry{User: name} }
+
+func allowGroup(name string) acl.Entry {
+	return acl.Entry{Name: name, Type: acl.Group, Access: acl.Allow}
+}
+
+// aclInSync waits for AccessControlInSync True at the current generation
+// and returns the object.
+func aclInSync(g gomega.Gomega, kb *kbv1.KnowledgeBase) *kbv1.KnowledgeBase {
+	var got *kbv1.KnowledgeBase
+	eventually(g, func(g gomega.Gomega) {
+		got = get(g, kb)
+		c := condition(got, kbv1.AccessControlInSyncCondition)
+		g.Expect(c).NotTo(gomega.BeNil())
+		g.Expect(c.ObservedGeneration).To(gomega.Equal(got.Generation))
+		g.Expect(c.Status).To(gomega.Equal(metav1.ConditionTrue), c.Message)
+	}).Should(gomega.Succeed())
+	return got
+}
+
+// quiet waits until a pass no longer changes anything on bucket (two
+// passes at the 1s interval), then returns the calls made during window.
+func quiet(t *testing.T, bucket string, window time.Duration) map[string]int {
+	t.Helper()
+	time.Sleep(2500 * time.Millisecond)
+	before := calls.ForBucket(bucket)
+	time.Sleep(window)
+	return delta(bucket, before)
+}
+
+// createVectorBucket creates an S3 Vectors vector bucket on moto.
+func createVectorBucket(t *testing.T, name string) {
+	t.Helper()
+	if _, err := adminVectors.CreateVectorBucket(context.Background(), &s3vectors.CreateVectorBucketInput{VectorBucketName: &name}); err != nil {
+		t.Fatalf("creating vector bucket %s: %v", name, err)
+	}
+}

@@ -1,0 +1,165 @@
+package controllers
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/onsi/gomega"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	kbv1 "github.com/kbwarden/kbwarden/api/v1alpha1"
+	"github.com/kbwarden/kbwarden/test/bedrockemu"
+)
+
+// firstJobDone creates kb over k and waits for its first job (trigger
+// Interval: no job was known) to complete.
+func firstJobDone(t *testing.T, g gomega.Gomega, kb *kbv1.KnowledgeBase, k ingestionKB) {
+	g.Expect(env.Client.Create(context.Background(), kb)).To(gomega.Succeed())
+	deleteOnCleanup(t, kb)
+	eventually(g, func(g gomega.Gomega) {
+		c := condition(get(g, kb), kbv1.IngestionSucceededCondition)
+		g.Expect(c).To(gomega.HaveField("Reason", kbv1.SucceededReason))
+	}).Should(gomega.Succeed())
+	g.Expect(emuJobs(g, k)).To(gomega.HaveLen(1))
+}
+
+// TestIngestionManualAndInterval: an unchanged KnowledgeBase starts no job
+// until its interval passes, then exactly one; the manual annotation starts
+// exactly one and is echoed in status.lastHandledRequestedAt.
+func TestIngestionManualAndInterval(t *testing.T) {
+	g := gomega.NewWithT(t)
+	ctx := context.Background()
+	k := quietIngKB
+	setupIngestionKB(t, k, "", 2)
+	kb := ingestionKnowledgeBase("ing-quiet", k)
+	kb.Spec.Interval = metav1.Duration{Duration: time.Second}
+	kb.Spec.Ingestion = &kbv1.IngestionSpec{Interval: metav1.Duration{Duration: 8 * time.Second}}
+	firstJobDone(t, g, kb, k)
+
+	g.Consistently(func(g gomega.Gomega) { g.Expect(emuJobs(g, k)).To(gomega.HaveLen(1)) }).
+		WithTimeout(4*time.Second).WithPolling(250*time.Millisecond).Should(gomega.Succeed(), "nothing changed: no job before the interval")
+	g.Eventually(func(g gomega.Gomega) {
+		g.Expect(emuJobs(g, k)).To(gomega.HaveLen(2))
+		g.Expect(lastJob(get(g, kb)).Trigger).To(gomega.Equal("Interval"))
+	}).WithTimeout(15 * time.Second).WithPolling(250 * time.Millisecond).Should(gomega.Succeed())
+
+	g.Expect(updateKB(ctx, kb, func(kb *kbv1.KnowledgeBase) {
+		kb.Annotations = map[string]string{kbv1.RequestedAtAnnotation: "2025-10-20T12:00:00Z"}
+	})).To(gomega.Succeed())
+	eventually(g, func(g gomega.Gomega) {
+		got := get(g, kb)
+		g.Expect(got.Status.LastHandledRequestedAt).To(gomega.Equal("2025-10-20T12:00:00Z"))
+		g.Expect(lastJob(got).Trigger).To(gomega.Equal("Manual"))
+		g.Expect(lastJob(got).Status).To(gomega.Equal(bedrockemu.StatusComplete))
+	}).Should(gomega.Succeed())
+	g.Consistently(func(g gomega.Gomega) { g.Expect(emuJobs(g, k)).To(gomega.HaveLen(3)) }).
+		WithTimeout(2*time.Second).Should(gomega.Succeed(), "one job per manual request")
+	g.Expect(startedJobs(g, kb, "Manual")).To(gomega.Equal(1.0))
+}
+
+// TestIngestionWaitsForExternalJob: a job someone else started is found,
+// reported (trigger External) and waited for; the manual request made
+// meanwhile stays pending, then starts exactly one job, never a colliding
+// one.
+func TestIngestionWaitsForExternalJob(t *testing.T) {
+	g := gomega.NewWithT(t)
+	ctx := context.Background()
+	k := extIngKB
+	setupIngestionKB(t, k, "", 1)
+	createCorrect(t, k)
+	ext, err := emu.StartIngestionJob(ctx, k.kbID, k.dsID, "", "started in the console")
+	g.Expect(err).NotTo(gomega.HaveOccurred())
+
+	kb := ingestionKnowledgeBase("ing-external", k)
+	kb.Annotations = map[string]string{kbv1.RequestedAtAnnotation: "now"}
+	g.Expect(env.Client.Create(ctx, kb)).To(gomega.Succeed())
+	deleteOnCleanup(t, kb)
+	eventually(g, func(g gomega.Gomega) {
+		got := get(g, kb)
+		g.Expect(lastJob(got).ID).To(gomega.Equal(ext.ID))
+		g.Expect(lastJob(got).Trigger).To(gomega.Equal("External"))
+		g.Expect(got.Status.LastHandledRequestedAt).To(gomega.BeEmpty(), "pending while the external job runs")
+	}).Should(gomega.Succeed())
+	eventually(g, func(g gomega.Gomega) {
+		got := get(g, kb)
+		g.Expect(lastJob(got).Trigger).To(gomega.Equal("Manual"))
+		g.Expect(got.Status.LastHandledRequestedAt).To(gomega.Equal("now"))
+	}).Should(gomega.Succeed())
+	jobs := emuJobs(g, k)
+	g.Expect(jobs).To(gomega.HaveLen(2))
+	g.Expect(jobs[1].StartedAt).NotTo(gomega.BeTemporally("<", jobs[0].UpdatedAt))
+	g.Expect(startedJobs(g, kb, "Manual")).To(gomega.Equal(1.0))
+}
+
+// createCorrect replaces k's vector bucket policy by the corrected one.
+func createCorrect(t *testing.T, k ingestionKB) {
+	putPolicy(t, k.vectors, policyOf(seedCorrectStatement(k.vectors)))
+}
+
+// TestIngestionRestartAfterStart simulates a controller killed between
+// StartIngestionJob and its status patch: a second controller runs the
+// step from the status as it was stored before, after the job already
+// ended (so no running job is found), sends the same clientToken, and gets
+// the same job back. The manager leaves this KnowledgeBase alone
+// (suspended); the steps are run directly.
+func TestIngestionRestartAfterStart(t *testing.T) {
+	g := gomega.NewWithT(t)
+	ctx := context.Background()
+	k := restartIngKB
+	setupIngestionKB(t, k, "", 1)
+	createCorrect(t, k)
+	kb := ingestionKnowledgeBase("ing-restart", k)
+	kb.Spec.Suspend = true
+	g.Expect(env.Client.Create(ctx, kb)).To(gomega.Succeed())
+	deleteOnCleanup(t, kb)
+	r := &KnowledgeBaseReconciler{Client: env.Client, AWS: awsFactory, AllowedBuckets: testAllowedBuckets, Ingestion: testIngestionOptions}
+	pass := func(obj *kbv1.KnowledgeBase) error {
+		for {
+			err := r.reconcileIngestion(ctx, obj)
+			var w *WaitingError
+			if !errors.As(err, &w) || w.Reason != kbv1.IngestionPendingReason {
+				return err
+			}
+			time.Sleep(w.RequeueAfter)
+		}
+	}
+	obj := get(g, kb)
+	g.Expect(pass(obj)).To(gomega.MatchError(gomega.ContainSubstring("is STARTING")))
+	waitEnded := func() {
+		eventually(g, func(g gomega.Gomega) {
+			for _, j := range emuJobs(g, k) {
+				g.Expect(j.Status).To(gomega.BeElementOf(bedrockemu.StatusComplete, bedrockemu.StatusFailed))
+			}
+		}).Should(gomega.Succeed())
+	}
+	waitEnded()
+	g.Expect(pass(obj)).To(gomega.Succeed())
+	g.Expect(lastJob(obj).Status).To(gomega.Equal(bedrockemu.StatusComplete))
+
+	obj.Annotations = map[string]string{kbv1.RequestedAtAnnotation: "again"}
+	stored := obj.DeepCopy() // the status a killed controller leaves behind
+	g.Expect(pass(obj)).To(gomega.MatchError(gomega.ContainSubstring("is STARTING")))
+	manual := lastJob(obj).ID
+	waitEnded()
+
+	startsBefore := emu.CallCount(bedrockemu.OpStartIngestionJob)
+	restarted := stored.DeepCopy()
+	err := pass(restarted)
+	g.Expect(err).To(gomega.Succeed())
+	g.Expect(emu.CallCount(bedrockemu.OpStartIngestionJob)).To(gomega.Equal(startsBefore+1), "the restarted controller did call StartIngestionJob")
+	g.Expect(lastJob(restarted).ID).To(gomega.Equal(manual), "and got the same job back")
+	g.Expect(emuJobs(g, k)).To(gomega.HaveLen(2), "one Interval job and one Manual job: no second Manual job")
+	g.Expect(restarted.Status.LastHandledRequestedAt).To(gomega.Equal("again"))
+
+	// Status lost entirely: the step adopts the job from ListIngestionJobs,
+	// recovering its trigger from the description, and starts nothing.
+	lost := stored.DeepCopy()
+	lost.Status = kbv1.KnowledgeBaseStatus{}
+	lost.Annotations = nil
+	g.Expect(pass(lost)).To(gomega.Succeed())
+	g.Expect(lastJob(lost).ID).To(gomega.Equal(manual))
+	g.Expect(lastJob(lost).Trigger).To(gomega.Equal("Manual"))
+	g.Expect(emuJobs(g, k)).To(gomega.HaveLen(2))
+}

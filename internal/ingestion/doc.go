@@ -1,0 +1,8 @@
+// Package ingestion holds the pure parts of kbwarden's ingestion step: when
+// a job is due and why (Decide), the deterministic clientToken and
+// description a job is started with (ClientToken, Description), how long to
+// wait before looking at a running job again (PollDelay), and the fair,
+// rate-limited queue that StartIngestionJob calls of one account go through
+// (Queue). Nothing here calls AWS or Kubernetes, so all of it is
+// table-tested.
+package ingestion
