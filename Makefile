@@ -60,8 +60,15 @@ test: check-fmt vet check-generated ## Everything: checks, unit, envtest and end
 ##@ Build
 
 .PHONY: build
-build: ## Build the manager binary into bin/kbwarden.
+build: ## Build the manager (bin/kbwarden) and the kubectl plugin (bin/kubectl-kbwarden).
 	$(GO_BUILD) -o bin/kbwarden .
+	$(GO_BUILD) -o bin/kubectl-kbwarden ./cmd/kubectl-kbwarden
+
+.PHONY: build-installer
+build-installer: manifests ## Write dist/install.yaml: the CRD, RBAC and manager for a real cluster (set IMG).
+	@mkdir -p dist
+	kubectl kustomize config/default | sed 's|image: kbwarden:latest|image: $(IMG)|' > dist/install.yaml
+	@echo "wrote dist/install.yaml"
 
 .PHONY: run
 run: ## Run the manager against the current kubeconfig.

@@ -55,7 +55,7 @@ func (p *ingestionPass) diagnose(ctx context.Context, job *kbv1.IngestionJob) st
 		return msg + "; kbwarden repaired it"
 	}
 	vb := p.obj.Status.VectorBucket
-	if vb != nil && vb.LastRepairTime != nil && job.StartedAt != nil && !vb.LastRepairTime.Before(job.StartedAt) {
+	if vb != nil && vb.LastRepairTime != nil && job.StartedAt != nil && notBefore(job.StartedAt, vb.LastRepairTime) {
 		if before, ok := p.replacedPolicy(ctx); ok {
 			if missing := missingActions(before, desired); len(missing) > 0 {
 				return fmt.Sprintf("vector bucket %s policy did not allow %s %s when the job ran; kbwarden repaired it at %s",
@@ -99,10 +99,10 @@ func (p *ingestionPass) repairReady() bool {
 	if c == nil || c.Status != metav1.ConditionTrue {
 		return false
 	}
-	if vb := p.obj.Status.VectorBucket; vb != nil && vb.LastRepairTime != nil && !vb.LastRepairTime.Before(j.StartedAt) {
+	if vb := p.obj.Status.VectorBucket; vb != nil && vb.LastRepairTime != nil && notBefore(j.StartedAt, vb.LastRepairTime) {
 		return true
 	}
-	return !c.LastTransitionTime.Before(j.StartedAt)
+	return notBefore(j.StartedAt, &c.LastTransitionTime)
 }
 
 // aclChanges remembers, per KnowledgeBase, when the ACL hash it has not yet
@@ -149,4 +149,12 @@ func (p *ingestionPass) observeExposure(job *kbv1.IngestionJob) {
 	}
 	delete(p.r.shared().aclChanges.byUID, p.obj.UID)
 	metrics.ACLExposureWindow.WithLabelValues(p.obj.Namespace, p.obj.Name).Observe(job.UpdatedAt.Sub(c.written).Seconds())
+}
+
+// notBefore reports whether b is not before a, compared to the second.
+// Status keeps times to the second, while a job's start time comes from
+// Bedrock with sub-second precision: a repair stored as 12:00:05 made after
+// a job started at 12:00:05.3 must count as after it.
+func notBefore(a, b *metav1.Time) bool {
+	return !b.Time.Truncate(time.Second).Before(a.Time.Truncate(time.Second))
 }

@@ -38,7 +38,9 @@ func (p *ingestionPass) inputs() ingestion.Inputs {
 	}
 	in.ACLHash, in.Fingerprint = p.current()
 	if d := p.obj.Status.Documents; d != nil && d.LastChangeTime != nil {
-		in.DocumentsChangedAt = d.LastChangeTime.Time
+		// Status keeps the time to the second; rounding up keeps the
+		// debounce from being up to a second short.
+		in.DocumentsChangedAt = d.LastChangeTime.Time.Add(time.Second - time.Nanosecond)
 	}
 	st := p.obj.Status.Ingestion
 	if j := st.LastJob; j != nil {

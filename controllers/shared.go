@@ -48,6 +48,7 @@ type sharedState struct {
 	acl        *aclsync.Syncer
 	queue      *ingestion.Queue
 	aclChanges *aclChangeLog
+	driftCheck *driftCheckLog
 }
 
 // shared returns the reconciler's shared state, built on first use from
@@ -60,6 +61,7 @@ func (r *KnowledgeBaseReconciler) shared() *sharedState {
 			acl:        &aclsync.Syncer{Concurrency: aclsync.DefaultConcurrency},
 			queue:      ingestion.NewQueue(opts.StartInterval, nil),
 			aclChanges: &aclChangeLog{byUID: map[types.UID]aclChange{}},
+			driftCheck: &driftCheckLog{byUID: map[types.UID]driftCheck{}},
 		}
 	})
 	return r.sharedState

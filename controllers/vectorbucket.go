@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
@@ -82,6 +83,10 @@ func (r *KnowledgeBaseReconciler) reconcileVectorBucket(ctx context.Context, obj
 			return err
 		}
 	}
+	now := time.Now()
+	if !r.shared().driftCheck.due(obj, now) {
+		return nil // checked less than an interval ago; conditions stand
+	}
 	t, err := r.resolveTarget(ctx, obj)
 	if err != nil {
 		markFalse(obj, kbv1.VectorBucketPolicyInSyncCondition, reasonOf(err, kbv1.AWSErrorReason), "%s", err.Error())
@@ -98,6 +103,7 @@ func (r *KnowledgeBaseReconciler) reconcileVectorBucket(ctx context.Context, obj
 		markFalse(obj, kbv1.VersioningInSyncCondition, reasonOf(err, kbv1.AWSErrorReason), "%s", err.Error())
 		return err
 	}
+	r.shared().driftCheck.done(obj, now)
 	return nil
 }
 

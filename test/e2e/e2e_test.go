@@ -81,7 +81,7 @@ func run(m *testing.M) (int, error) {
 		return 0, err
 	}
 	suite.processEnv = scenario.ProcessEnv(suite.env.Moto.Endpoint, suite.emulator.URL(), suite.kubeconfig)
-	suite.manager, err = scenario.StartManager(ctx, bin, filepath.Join(work, "manager.log"), suite.processEnv)
+	suite.manager, err = scenario.StartManager(ctx, bin, filepath.Join(work, "manager.log"), suite.processEnv, "--ingestion-start-interval=500ms")
 	if err != nil {
 		return 0, err
 	}

@@ -2,11 +2,15 @@ package e2e
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/onsi/gomega"
 
+	"github.com/kbwarden/kbwarden/internal/testenv"
 	"github.com/kbwarden/kbwarden/test/scenario"
 )
 
@@ -21,7 +25,7 @@ func TestSampleAsAUser(t *testing.T) {
 		g := gomega.NewWithT(t)
 		// Server-side, as Flux and Argo CD (with ServerSideApply) apply.
 		g.Expect(kubectl(t, "apply", "--server-side", "-k", "config/samples/")).To(gomega.ContainSubstring("sidekick-dev serverside-applied"))
-		kubectl(t, "wait", "--for=condition=VectorBucketPolicyInSync", kb, "--timeout=60s")
+		kubectl(t, "wait", "--for=condition=Ready", kb, "--timeout=120s")
 	})
 
 	t.Run("the policy is repaired, the other team's statement kept", func(t *testing.T) {
@@ -75,6 +79,34 @@ func TestSampleAsAUser(t *testing.T) {
 		}).Should(gomega.Equal("e2e-1"))
 	})
 
+	t.Run("editing an ACL rule rewrites the affected sidecars and starts one job", func(t *testing.T) {
+		g := gomega.NewWithT(t)
+		sidecar := func(key string) string {
+			return aws(t, "s3", "cp", "s3://"+scenario.DocsBucket+"/"+key+".metadata.json", "-")
+		}
+		g.Expect(sidecar("legal/contract-02.md")).NotTo(gomega.ContainSubstring("counsel@acme-corp.example"))
+		salesBefore := sidecar("sales/playbook-01.md")
+		jobsBefore := jobCount(t)
+
+		sample, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "config", "samples", "knowledge_v1alpha1_knowledgebase.yaml"))
+		g.Expect(err).NotTo(gomega.HaveOccurred())
+		edited := strings.Replace(string(sample), "      - group: Legal\n", "      - group: Legal\n      - user: Counsel@Acme-Corp.example\n", 1)
+		g.Expect(edited).NotTo(gomega.Equal(string(sample)))
+		file := filepath.Join(t.TempDir(), "kb.yaml")
+		g.Expect(os.WriteFile(file, []byte(edited), 0o600)).To(gomega.Succeed())
+		kubectl(t, "apply", "--server-side", "-f", file)
+
+		eventually(g, func(g gomega.Gomega) {
+			g.Expect(sidecar("legal/contract-02.md")).To(gomega.ContainSubstring("counsel@acme-corp.example"), "written lower-cased")
+			g.Expect(kubectl(t, "get", kb, "-o", "jsonpath={.status.ingestion.lastJob.trigger}/{.status.ingestion.lastJob.status}")).
+				To(gomega.Equal("Changed/COMPLETE"))
+		}).Should(gomega.Succeed())
+		g.Expect(jobCount(t)).To(gomega.Equal(jobsBefore+1), "exactly one job for the change")
+		g.Expect(sidecar("sales/playbook-01.md")).To(gomega.Equal(salesBefore), "other sidecars are not rewritten")
+		g.Expect(sidecar("legal/contract-01.md")).To(gomega.ContainSubstring("Master services agreement"), "an editor's Title is kept")
+		kubectl(t, "wait", "--for=condition=Ready", kb, "--timeout=60s")
+	})
+
 	t.Run("delete with Retain leaves AWS untouched", func(t *testing.T) {
 		g := gomega.NewWithT(t)
 		before := aws(t, "s3api", "get-bucket-policy", "--bucket", scenario.VectorBucket, "--query", "Policy", "--output", "text")
@@ -88,10 +120,18 @@ func TestSampleAsAUser(t *testing.T) {
 		kubectl(t, "apply", "-k", "config/samples/")
 		kubectl(t, "patch", kb, "--type=merge", "-p", `{"spec":{"deletionPolicy":"Delete"}}`)
 		kubectl(t, "wait", "--for=condition=VectorBucketPolicyInSync", kb, "--timeout=60s")
+		sidecar := "s3://" + scenario.DocsBucket + "/sales/playbook-01.md.metadata.json"
+		g.Expect(aws(t, "s3", "ls", sidecar)).To(gomega.ContainSubstring("metadata.json"))
 		kubectl(t, "delete", kb, "--timeout=60s")
 		policy := aws(t, "s3api", "get-bucket-policy", "--bucket", scenario.VectorBucket, "--query", "Policy", "--output", "text")
 		g.Expect(policy).NotTo(gomega.ContainSubstring("BedrockKnowledgeBaseAccess"))
 		g.Expect(policy).To(gomega.ContainSubstring(scenario.OthersStatementSid), "the other team's statement stays")
+		_, err := command("aws", "--endpoint-url", suite.env.Moto.Endpoint, "s3", "ls", sidecar)
+		g.Expect(err).To(gomega.HaveOccurred(), "the sidecars kbwarden created are removed")
+		g.Expect(aws(t, "s3", "ls", "s3://"+scenario.DocsBucket+"/legal/contract-01.md.metadata.json")).
+			To(gomega.ContainSubstring("metadata.json"), "a sidecar an editor wrote stays")
+		g.Expect(aws(t, "s3", "ls", "s3://"+scenario.DocsBucket+"/sales/playbook-01.md")).
+			To(gomega.ContainSubstring("playbook-01.md"), "documents are never deleted")
 	})
 }
 
@@ -102,4 +142,21 @@ func specOf(g gomega.Gomega, out string) map[string]any {
 	}
 	g.Expect(json.Unmarshal([]byte(out), &obj)).To(gomega.Succeed(), out)
 	return obj.Spec
+}
+
+// jobCount is the number of ingestion jobs of the sample's data source, as
+// the runbook's own command lists them.
+func jobCount(t *testing.T) int {
+	t.Helper()
+	out, err := command("aws", "--endpoint-url", suite.emulator.URL(), "bedrock-agent", "list-ingestion-jobs",
+		"--knowledge-base-id", scenario.KnowledgeBaseID, "--data-source-id", scenario.DataSourceID,
+		"--query", "length(ingestionJobSummaries)")
+	if err != nil {
+		t.Fatalf("listing ingestion jobs: %v\n%s", err, out)
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(out))
+	if err != nil {
+		t.Fatalf("listing ingestion jobs: %q", out)
+	}
+	return n
 }

@@ -24,12 +24,14 @@ const (
 	SampleName      = "sidekick-dev"
 	// OthersStatementSid is the statement of the bucket policy that another
 	// team owns; kbwarden must never change it.
-	OthersStatementSid = "DenyInsecureTransport"
+	OthersStatementSid = "AuditReadOnly"
 )
 
 // FaultyPolicy is the runbook's policy after the bad deployment: the
 // statement lacks s3:PutObject (and s3:DeleteObject). A second statement
-// belongs to the security team; kbwarden must leave it alone.
+// belongs to the security team; kbwarden must leave it alone. (It is not a
+// Deny on aws:SecureTransport: moto enforces that one, and everything here
+// speaks plain HTTP on loopback.)
 const FaultyPolicy = `{
   "Version": "2012-10-17",
   "Statement": [
@@ -45,12 +47,11 @@ const FaultyPolicy = `{
       }
     },
     {
-      "Sid": "DenyInsecureTransport",
-      "Effect": "Deny",
-      "Principal": "*",
-      "Action": "s3:*",
-      "Resource": ["arn:aws:s3:::sidekick-kb-vectors-dev-275666109134", "arn:aws:s3:::sidekick-kb-vectors-dev-275666109134/*"],
-      "Condition": {"Bool": {"aws:SecureTransport": "false"}}
+      "Sid": "AuditReadOnly",
+      "Effect": "Allow",
+      "Principal": {"AWS": "arn:aws:iam::275666109134:role/security-audit"},
+      "Action": ["s3:GetObject", "s3:ListBucket"],
+      "Resource": ["arn:aws:s3:::sidekick-kb-vectors-dev-275666109134", "arn:aws:s3:::sidekick-kb-vectors-dev-275666109134/*"]
     }
   ]
 }`

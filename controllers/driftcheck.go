@@ -1,0 +1,54 @@
+package controllers
+
+import (
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+
+	kbv1 "github.com/kbwarden/kbwarden/api/v1alpha1"
+)
+
+// driftCheckLog remembers, per KnowledgeBase, the last drift check of the
+// vector bucket that succeeded: the generation it checked and when. A
+// reconcile that comes early for another reason (polling a running
+// ingestion job, a debounce timer) then skips the bucket's four read calls,
+// so a long job does not multiply the steady-state cost. It lives in
+// memory: a restarted manager checks every bucket once at start.
+type driftCheckLog struct {
+	mu    sync.Mutex
+	byUID map[types.UID]driftCheck
+}
+
+type driftCheck struct {
+	generation int64
+	at         time.Time
+}
+
+// due reports whether the vector bucket of obj must be checked now: never
+// checked by this process, a new generation, a pending manual trigger, or
+// (nearly) a whole interval since the last check. The margin absorbs timer
+// granularity; the requeue itself is the interval plus jitter.
+func (l *driftCheckLog) due(obj *kbv1.KnowledgeBase, now time.Time) bool {
+	if _, pending := obj.RequestedAt(); pending {
+		return true
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	c, ok := l.byUID[obj.UID]
+	return !ok || c.generation != obj.Generation || now.Sub(c.at) >= obj.GetInterval()*19/20
+}
+
+// done records a successful check.
+func (l *driftCheckLog) done(obj *kbv1.KnowledgeBase, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.byUID[obj.UID] = driftCheck{generation: obj.Generation, at: now}
+}
+
+// forget drops a deleted KnowledgeBase.
+func (l *driftCheckLog) forget(uid types.UID) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.byUID, uid)
+}
