@@ -75,15 +75,23 @@ func (r *KnowledgeBaseReconciler) recordReadyTransition(before, obj *kbv1.Knowle
 		return
 	}
 	switch {
-	case now.Status == metav1.ConditionTrue && was != nil && was.Status == metav1.ConditionFalse:
+	case now.Status == metav1.ConditionTrue && was != nil && was.Status == metav1.ConditionFalse && !inProgress(was.Reason):
 		r.event(obj, corev1.EventTypeNormal, "Recovered", "Reconcile", "%s", now.Message)
-	case now.Status == metav1.ConditionTrue:
-		r.event(obj, corev1.EventTypeNormal, now.Reason, "Reconcile", "%s", now.Message)
-	case now.Reason == kbv1.NotEvaluatedReason || now.Reason == kbv1.ProgressingReason:
+	case now.Status == metav1.ConditionTrue, inProgress(now.Reason):
 		r.event(obj, corev1.EventTypeNormal, now.Reason, "Reconcile", "%s", now.Message)
 	default:
 		r.event(obj, corev1.EventTypeWarning, now.Reason, "Reconcile", "%s", now.Message)
 	}
+}
+
+// inProgress reports whether a reason means work under way rather than a
+// fault: Ready is False for it, but nothing is wrong.
+func inProgress(reason string) bool {
+	switch reason {
+	case kbv1.NotEvaluatedReason, kbv1.ProgressingReason, kbv1.IngestionInProgressReason, kbv1.IngestionPendingReason:
+		return true
+	}
+	return false
 }
 
 // patchStatus writes obj's status as a merge patch against before, and only
