@@ -94,14 +94,7 @@ func (p *pass) update(ctx context.Context, doc, key string, want acl.ACL, wh str
 	}
 	if prev.Created && string(out) == "{}" {
 		// kbwarden's own file with nothing left to say: remove it.
-		if err := p.remove(ctx, key, etag); err != nil {
-			p.failed(key, err)
-			return
-		}
-		p.mu.Lock()
-		p.st.drop(key)
-		p.res.Written++
-		p.mu.Unlock()
+		p.removeOwned(ctx, key, etag)
 		return
 	}
 	newETag, err := p.put(ctx, key, out, etag)
@@ -110,6 +103,19 @@ func (p *pass) update(ctx context.Context, doc, key string, want acl.ACL, wh str
 		return
 	}
 	p.done(key, wh, &entry{ETag: newETag, ACL: wh, Created: prev.Created}, true, drifted)
+}
+
+// removeOwned deletes a sidecar kbwarden created (conditionally on etag),
+// forgets it, and counts the deletion as a write of this pass.
+func (p *pass) removeOwned(ctx context.Context, key, etag string) {
+	if err := p.remove(ctx, key, etag); err != nil {
+		p.failed(key, err)
+		return
+	}
+	p.mu.Lock()
+	p.st.drop(key)
+	p.res.Written++
+	p.mu.Unlock()
 }
 
 // orphans handles sidecars whose document is gone: removed when kbwarden
@@ -130,16 +136,7 @@ func (p *pass) orphans() {
 		case p.t.Observe:
 			p.pending(key)
 		default:
-			p.tasks = append(p.tasks, func(ctx context.Context) {
-				if err := p.remove(ctx, key, etag); err != nil {
-					p.failed(key, err)
-					return
-				}
-				p.mu.Lock()
-				p.st.drop(key)
-				p.res.Written++
-				p.mu.Unlock()
-			})
+			p.tasks = append(p.tasks, func(ctx context.Context) { p.removeOwned(ctx, key, etag) })
 		}
 	}
 }
