@@ -76,11 +76,13 @@ run: ## Run the manager against the current kubeconfig.
 
 .PHONY: demo
 demo: build ## The main job, end to end, on a local control plane and local AWS emulation; then tears it down.
-	go run ./hack/demo
+	@go build -o bin/kbwarden-demo ./hack/demo
+	@bin/kbwarden-demo
 
 .PHONY: dev
 dev: build ## Like demo, but stays up and prints the KUBECONFIG and AWS endpoints to explore.
-	go run ./hack/demo -stay
+	@go build -o bin/kbwarden-demo ./hack/demo
+	@bin/kbwarden-demo -stay
 
 $(CONTROLLER_GEN):
 	@mkdir -p $(LOCALBIN)
