@@ -128,6 +128,7 @@ func run(args []string) error {
 	if err := (&controllers.KnowledgeBaseReconciler{
 		Client:                  mgr.GetClient(),
 		Recorder:                mgr.GetEventRecorder(controllers.ControllerName),
+		APIReader:               mgr.GetAPIReader(),
 		AWS:                     awsclient.NewFactory(awsCfg, opts.awsRegion, opts.s3PathStyle),
 		AllowedBuckets:          allowed,
 		Ingestion:               controllers.IngestionOptions{StartInterval: opts.ingestionStartInterval},

@@ -60,6 +60,13 @@ func (r *KnowledgeBaseReconciler) reconcileAccessControl(ctx context.Context, ob
 	if syncErr != nil {
 		err := documentsBucketErr(syncErr, obj)
 		markFalse(obj, kbv1.AccessControlInSyncCondition, reasonOf(err, kbv1.AWSErrorReason), "%s", err.Error())
+		var stall *StallingError
+		if errors.As(err, &stall) {
+			// Some files were refused for good (a denied prefix, a legal
+			// hold): the condition says so, and the other files were
+			// written, so ingestion still runs to enforce them.
+			return nil
+		}
 		return err
 	}
 	return nil

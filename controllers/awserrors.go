@@ -24,7 +24,9 @@ func classifyAWS(err error, doing string, interval time.Duration) error {
 	case awserr.Throttled:
 		return &TransientError{Reason: kbv1.ThrottledReason, Err: fmt.Errorf("%s: AWS throttled the call, retrying with backoff: %w", doing, err)}
 	case awserr.Invalid:
-		return &StallingError{Reason: kbv1.InvalidSpecReason, Err: fmt.Errorf("%s: AWS rejected the request: %w", doing, errors.New(awserr.Describe(err)))}
+		// Re-checked every interval: the cause may be outside the spec (a
+		// role principal created later, a knowledge base not yet ACTIVE).
+		return &StallingError{Reason: kbv1.InvalidSpecReason, RetryAfter: interval, Err: fmt.Errorf("%s: AWS rejected the request: %w", doing, errors.New(awserr.Describe(err)))}
 	default:
 		return &TransientError{Reason: kbv1.AWSErrorReason, Err: fmt.Errorf("%s: %w", doing, err)}
 	}

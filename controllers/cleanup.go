@@ -23,6 +23,7 @@ func (r *KnowledgeBaseReconciler) cleanupBucketPolicy(ctx context.Context, obj *
 		return err
 	}
 	api := t.vectorBucketAPI(obj)
+	defer r.shared().policies.lock(t.region, bucket)()
 	live, found, err := api.GetPolicy(ctx, bucket)
 	if err != nil {
 		if err := classifyBucketErr(err, bucket, obj); reasonOf(err, "") == kbv1.BucketNotFoundReason {

@@ -23,6 +23,9 @@ type driftCheckLog struct {
 type driftCheck struct {
 	generation int64
 	at         time.Time
+	// token is the manual trigger token the check ran for, so a request
+	// queued behind a running job causes one check, not one per poll.
+	token string
 }
 
 // due reports whether the vector bucket of obj must be checked now: never
@@ -30,12 +33,12 @@ type driftCheck struct {
 // (nearly) a whole interval since the last check. The margin absorbs timer
 // granularity; the requeue itself is the interval plus jitter.
 func (l *driftCheckLog) due(obj *kbv1.KnowledgeBase, now time.Time) bool {
-	if _, pending := obj.RequestedAt(); pending {
-		return true
-	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	c, ok := l.byUID[obj.UID]
+	if token, pending := obj.RequestedAt(); pending && (!ok || c.token != token) {
+		return true
+	}
 	return !ok || c.generation != obj.Generation || now.Sub(c.at) >= obj.GetInterval()*19/20
 }
 
@@ -43,7 +46,8 @@ func (l *driftCheckLog) due(obj *kbv1.KnowledgeBase, now time.Time) bool {
 func (l *driftCheckLog) done(obj *kbv1.KnowledgeBase, now time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.byUID[obj.UID] = driftCheck{generation: obj.Generation, at: now}
+	token, _ := obj.RequestedAt()
+	l.byUID[obj.UID] = driftCheck{generation: obj.Generation, at: now, token: token}
 }
 
 // forget drops a deleted KnowledgeBase.

@@ -33,6 +33,14 @@ func TestDriftCheckDue(t *testing.T) {
 		"nearly the interval (jitter)": {log: checked(), at: 4*time.Minute + 50*time.Second, want: true},
 		"a new generation":             {log: checked(), at: time.Second, mutate: func(kb *kbv1.KnowledgeBase) { kb.Generation = 3 }, want: true},
 		"a pending manual trigger":     {log: checked(), at: time.Second, mutate: func(kb *kbv1.KnowledgeBase) { kb.Annotations = map[string]string{kbv1.RequestedAtAnnotation: "now"} }, want: true},
+		"a manual trigger already checked for": {log: func() *driftCheckLog {
+			l := checked()
+			kb := newKnowledgeBase("due")
+			kb.UID, kb.Generation = "uid-1", 2
+			kb.Annotations = map[string]string{kbv1.RequestedAtAnnotation: "now"}
+			l.done(kb, start)
+			return l
+		}(), at: time.Second, mutate: func(kb *kbv1.KnowledgeBase) { kb.Annotations = map[string]string{kbv1.RequestedAtAnnotation: "now"} }, want: false},
 		"a handled manual trigger": {log: checked(), at: time.Second, mutate: func(kb *kbv1.KnowledgeBase) {
 			kb.Annotations = map[string]string{kbv1.RequestedAtAnnotation: "then"}
 			kb.Status.LastHandledRequestedAt = "then"

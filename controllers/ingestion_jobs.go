@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	kbv1 "github.com/kbwarden/kbwarden/api/v1alpha1"
+	"github.com/kbwarden/kbwarden/internal/awserr"
 	"github.com/kbwarden/kbwarden/internal/ingestion"
 )
 
@@ -99,6 +100,13 @@ func metaTime(t *time.Time) *metav1.Time {
 // getJob reads one job: one GetIngestionJob call.
 func (p *ingestionPass) getJob(ctx context.Context, prev *kbv1.IngestionJob) (*kbv1.IngestionJob, error) {
 	out, err := p.api.GetIngestionJob(ctx, &bedrockagent.GetIngestionJobInput{KnowledgeBaseId: &p.kbID, DataSourceId: &p.dsID, IngestionJobId: &prev.ID})
+	if awserr.Is(err, awserr.NotFound) {
+		// The job is not this data source's: the spec moved to another
+		// knowledge base or data source while it ran. Forget it and adopt
+		// afresh next pass (which stalls if the new IDs do not exist).
+		p.obj.Status.Ingestion.LastJob = nil
+		return nil, p.pending(p.r.shared().opts.PollMin, "ingestion job %s is not a job of data source %s of knowledge base %s; looking for its jobs", prev.ID, p.dsID, p.kbID)
+	}
 	if err != nil {
 		return nil, p.classify(err, "GetIngestionJob "+prev.ID)
 	}

@@ -119,7 +119,10 @@ func TestIngestionRestartAfterStart(t *testing.T) {
 		for {
 			err := r.reconcileIngestion(ctx, obj)
 			var w *WaitingError
-			if !errors.As(err, &w) || w.Reason != kbv1.IngestionPendingReason {
+			// Pending and Throttled are retried, as the manager would: this
+			// reconciler has its own start queue, like a restarted process,
+			// so the emulator's quota can throttle it.
+			if !errors.As(err, &w) || (w.Reason != kbv1.IngestionPendingReason && w.Reason != kbv1.ThrottledReason) {
 				return err
 			}
 			time.Sleep(w.RequeueAfter)

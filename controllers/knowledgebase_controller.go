@@ -43,6 +43,9 @@ type KnowledgeBaseReconciler struct {
 	MaxConcurrentReconciles int
 	// Ingestion tunes the ingestion step; zero fields take the defaults.
 	Ingestion IngestionOptions
+	// APIReader reads straight from the API server, for objects outside the
+	// manager's cache (mgr.GetAPIReader()); the client is used when nil.
+	APIReader client.Reader
 
 	sharedOnce  sync.Once
 	sharedState *sharedState
@@ -129,7 +132,9 @@ func (r *KnowledgeBaseReconciler) reconcileDelete(ctx context.Context, obj *kbv1
 	if !controllerutil.ContainsFinalizer(obj, kbv1.Finalizer) {
 		return nil
 	}
-	if obj.DeletionPolicy() == kbv1.DeletionDelete && !obj.Spec.Suspend {
+	// Observe never wrote anything, so there is nothing of kbwarden's to
+	// remove: a statement or file with kbwarden's name is someone else's.
+	if obj.DeletionPolicy() == kbv1.DeletionDelete && !obj.Spec.Suspend && obj.DriftPolicy() == kbv1.DriftEnforce {
 		for _, cleanup := range r.cleanups() {
 			if err := cleanup(ctx, obj); err != nil {
 				return err
@@ -185,6 +190,14 @@ func (r *KnowledgeBaseReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
 		Named(ControllerName).
 		Complete(r)
+}
+
+// reader returns APIReader, or the client when there is none.
+func (r *KnowledgeBaseReconciler) reader() client.Reader {
+	if r.APIReader != nil {
+		return r.APIReader
+	}
+	return r.Client
 }
 
 // CacheOptions limits the manager's cache to what kbwarden reads: of

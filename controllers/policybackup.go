@@ -32,7 +32,9 @@ func policyBackupKey(n int) string { return fmt.Sprintf("policy-%d", n) }
 //	kubectl get configmap NAME -o jsonpath='{.data.policy-1}' > p.json && aws s3api put-bucket-policy --bucket B --policy file://p.json
 func (r *KnowledgeBaseReconciler) backupPolicy(ctx context.Context, obj *kbv1.KnowledgeBase, policy string) (string, error) {
 	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: policyBackupName(obj), Namespace: obj.Namespace}}
-	err := r.Get(ctx, client.ObjectKeyFromObject(cm), cm)
+	// Read past the manager's cache, which holds only kbwarden's labelled
+	// ConfigMaps: an unlabelled one of that name is someone else's.
+	err := r.reader().Get(ctx, client.ObjectKeyFromObject(cm), cm)
 	if err != nil && !apierrors.IsNotFound(err) {
 		return "", err
 	}

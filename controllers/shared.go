@@ -49,6 +49,7 @@ type sharedState struct {
 	queue      *ingestion.Queue
 	aclChanges *aclChangeLog
 	driftCheck *driftCheckLog
+	policies   bucketLocks
 }
 
 // shared returns the reconciler's shared state, built on first use from

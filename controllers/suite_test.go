@@ -111,6 +111,7 @@ func startManager(ctx context.Context) error {
 	r := &KnowledgeBaseReconciler{
 		Client:         mgr.GetClient(),
 		Recorder:       mgr.GetEventRecorder(ControllerName),
+		APIReader:      mgr.GetAPIReader(),
 		AWS:            awsFactory,
 		AllowedBuckets: testAllowedBuckets,
 		Ingestion:      testIngestionOptions,

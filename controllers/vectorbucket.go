@@ -14,6 +14,7 @@ import (
 
 	kbv1 "github.com/kbwarden/kbwarden/api/v1alpha1"
 	"github.com/kbwarden/kbwarden/internal/awsclient"
+	"github.com/kbwarden/kbwarden/internal/awserr"
 	"github.com/kbwarden/kbwarden/internal/bucketpolicy"
 	"github.com/kbwarden/kbwarden/internal/metrics"
 )
@@ -115,14 +116,19 @@ func (r *KnowledgeBaseReconciler) reconcileBucketPolicy(ctx context.Context, obj
 	api := t.vectorBucketAPI(obj)
 	desired := desiredStatement(obj, t)
 
-	facts, err := api.GetFacts(ctx, bucket)
-	if err != nil {
-		return classifyBucketErr(err, bucket, obj)
-	}
 	st := obj.Status.VectorBucket
 	st.ARN = vectorBucketARN(obj, t)
-	st.Encryption, st.PublicAccessBlocked = facts.Encryption, facts.PublicAccessBlocked
+	// The facts are only reported: failing to read them (a role without
+	// s3:GetEncryptionConfiguration, say) must not stop the repair.
+	if facts, err := api.GetFacts(ctx, bucket); err == nil {
+		st.Encryption, st.PublicAccessBlocked = facts.Encryption, facts.PublicAccessBlocked
+	} else if errors.Is(err, awsclient.ErrBucketNotFound) {
+		return classifyBucketErr(err, bucket, obj)
+	} else {
+		ctrl.LoggerFrom(ctx).Info("could not read the bucket's encryption or public access block; not reported", "bucket", bucket, "reason", awserr.Describe(err))
+	}
 
+	defer r.shared().policies.lock(t.region, bucket)()
 	live, found, err := api.GetPolicy(ctx, bucket)
 	if err != nil {
 		return classifyBucketErr(err, bucket, obj)
@@ -146,11 +152,14 @@ func (r *KnowledgeBaseReconciler) reconcileBucketPolicy(ctx context.Context, obj
 		return nil
 	}
 	if found {
-		name, err := r.backupPolicy(ctx, obj, live)
-		if err != nil {
-			return transient(kbv1.ProgressingReason, "keeping a backup of the policy of %s before replacing it: %w", bucket, err)
+		// The backup is a convenience for rollback: failing to write it is
+		// reported, but must not keep the runbook's incident unrepaired.
+		if name, err := r.backupPolicy(ctx, obj, live); err != nil {
+			r.event(obj, corev1.EventTypeWarning, "PolicyBackupFailed", "BackupBucketPolicy",
+				"could not keep a backup of the policy of %s before replacing it: %v", bucket, err)
+		} else {
+			st.PolicyBackupConfigMap = name
 		}
-		st.PolicyBackupConfigMap = name
 	}
 	if err := api.PutPolicy(ctx, bucket, res.Policy); err != nil {
 		return classifyBucketErr(err, bucket, obj)

@@ -35,7 +35,7 @@ func (r *KnowledgeBaseReconciler) reconcileVersioning(ctx context.Context, obj *
 		buckets = append(buckets, bucketVersioning{"documents bucket", obj.Spec.Documents.Bucket, want, &obj.Status.Documents.Versioning})
 	}
 
-	var drifts, states []string
+	var drifts, repairs, states []string
 	for _, b := range buckets {
 		live, err := api.GetVersioning(ctx, b.bucket)
 		if err != nil {
@@ -56,7 +56,10 @@ func (r *KnowledgeBaseReconciler) reconcileVersioning(ctx context.Context, obj *
 		}
 		*b.report = string(b.want)
 		ctrl.LoggerFrom(ctx).Info("repaired bucket versioning", "bucket", b.bucket, "drift", drift)
-		r.recordRepair(obj, kbv1.VersioningInSyncCondition, metrics.ConcernVersioning, drift)
+		repairs = append(repairs, drift)
+	}
+	if len(repairs) > 0 {
+		r.recordRepair(obj, kbv1.VersioningInSyncCondition, metrics.ConcernVersioning, strings.Join(repairs, "; "))
 		return nil
 	}
 	if len(drifts) > 0 {

@@ -82,6 +82,9 @@ func (q *Queue) Ask(account, key string) time.Duration {
 	if wait <= 0 {
 		wait = q.interval // the head may call now; give it the slot first
 	}
+	// Staleness counts from when the key was told to come back, not from
+	// when it asked: a key told to wait its turn is not stale while waiting.
+	l.asked[key] = now.Add(wait)
 	return wait
 }
 
