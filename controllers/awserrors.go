@@ -21,6 +21,9 @@ func classifyAWS(err error, doing string, interval time.Duration) error {
 		perm := awserr.MissingPermission(err)
 		return &StallingError{Reason: kbv1.AccessDeniedReason, RetryAfter: interval,
 			Err: fmt.Errorf("%s: kbwarden's own role was denied %s (add %s to the controller's IAM policy, see config/iam): %w", doing, perm, perm, errors.New(awserr.Describe(err)))}
+	case awserr.BadCredentials:
+		return &StallingError{Reason: kbv1.AccessDeniedReason, RetryAfter: interval,
+			Err: fmt.Errorf("%s: AWS rejected kbwarden's credentials (check IRSA or Pod Identity for the manager's service account, and the node's clock): %w", doing, errors.New(awserr.Describe(err)))}
 	case awserr.Throttled:
 		return &TransientError{Reason: kbv1.ThrottledReason, Err: fmt.Errorf("%s: AWS throttled the call, retrying with backoff: %w", doing, err)}
 	case awserr.Invalid:

@@ -147,7 +147,7 @@ func (r *KnowledgeBaseReconciler) reconcileDelete(ctx context.Context, obj *kbv1
 	metrics.Forget(obj.Namespace, obj.Name)
 	metrics.ForgetACL(obj.Namespace, obj.Name)
 	metrics.ForgetIngestion(obj.Namespace, obj.Name)
-	r.shared().driftCheck.forget(obj.UID)
+	r.shared().forget(obj.UID)
 	return nil
 }
 

@@ -52,6 +52,15 @@ type sharedState struct {
 	policies   bucketLocks
 }
 
+// forget drops what the shared state remembers of a deleted KnowledgeBase.
+func (s *sharedState) forget(uid types.UID) {
+	s.driftCheck.forget(uid)
+	s.queue.Forget(string(uid))
+	s.aclChanges.Lock()
+	delete(s.aclChanges.byUID, uid)
+	s.aclChanges.Unlock()
+}
+
 // shared returns the reconciler's shared state, built on first use from
 // r.Ingestion.
 func (r *KnowledgeBaseReconciler) shared() *sharedState {

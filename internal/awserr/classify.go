@@ -34,10 +34,14 @@ const (
 	// Invalid: AWS rejected the request's content (a malformed policy, a bad
 	// parameter); retrying the same request will not help.
 	Invalid
+	// BadCredentials: AWS did not accept kbwarden's credentials at all
+	// (expired, unknown key, bad signature, often clock skew): no IAM
+	// permission would help.
+	BadCredentials
 )
 
 func (k Kind) String() string {
-	return [...]string{"Unknown", "NotFound", "AccessDenied", "Throttled", "ServerError", "Conflict", "Invalid"}[k]
+	return [...]string{"Unknown", "NotFound", "AccessDenied", "Throttled", "ServerError", "Conflict", "Invalid", "BadCredentials"}[k]
 }
 
 // codes maps AWS error codes to kinds. Codes are shared across services
@@ -54,10 +58,13 @@ var codes = map[string]Kind{
 	"AccessDenied":                  AccessDenied,
 	"AccessDeniedException":         AccessDenied,
 	"Forbidden":                     AccessDenied,
-	"InvalidAccessKeyId":            AccessDenied,
-	"SignatureDoesNotMatch":         AccessDenied,
-	"ExpiredToken":                  AccessDenied,
-	"UnrecognizedClientException":   AccessDenied,
+	"InvalidAccessKeyId":            BadCredentials,
+	"SignatureDoesNotMatch":         BadCredentials,
+	"ExpiredToken":                  BadCredentials,
+	"ExpiredTokenException":         BadCredentials,
+	"InvalidClientTokenId":          BadCredentials,
+	"RequestTimeTooSkewed":          BadCredentials,
+	"UnrecognizedClientException":   BadCredentials,
 	"AllAccessDisabled":             AccessDenied,
 	"Throttling":                    Throttled,
 	"ThrottlingException":           Throttled,

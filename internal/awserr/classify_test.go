@@ -30,6 +30,8 @@ func TestClassify(t *testing.T) {
 		"s3 vectors not found":     {apiErr("S3Vectors", "GetVectorBucketPolicy", "NotFoundException", 404), NotFound},
 		"access denied":            {apiErr("S3", "PutBucketPolicy", "AccessDenied", 403), AccessDenied},
 		"bedrock access denied":    {apiErr("Bedrock Agent", "StartIngestionJob", "AccessDeniedException", 403), AccessDenied},
+		"expired token":            {apiErr("S3", "GetBucketPolicy", "ExpiredToken", 400), BadCredentials},
+		"clock skew":               {apiErr("S3", "GetBucketPolicy", "RequestTimeTooSkewed", 403), BadCredentials},
 		"slow down":                {apiErr("S3", "PutObject", "SlowDown", 503), Throttled},
 		"throttling":               {apiErr("Bedrock Agent", "StartIngestionJob", "ThrottlingException", 429), Throttled},
 		"internal error":           {apiErr("S3", "GetObject", "InternalError", 500), ServerError},

@@ -100,6 +100,19 @@ func (q *Queue) Cancel(account, key string) {
 	}
 }
 
+// Forget takes key out of every account's line, when its KnowledgeBase is
+// deleted.
+func (q *Queue) Forget(key string) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for _, l := range q.lanes {
+		if i := slices.Index(l.waiting, key); i >= 0 {
+			l.waiting = slices.Delete(l.waiting, i, i+1)
+		}
+		delete(l.asked, key)
+	}
+}
+
 // Backoff delays account's next slot by d from now, after AWS throttled a
 // call anyway (another client spends the same quota).
 func (q *Queue) Backoff(account string, d time.Duration) {
