@@ -18,6 +18,9 @@ func (r *KnowledgeBaseReconciler) cleanupBucketPolicy(ctx context.Context, obj *
 	if !r.AllowedBuckets.Allows(bucket) {
 		return nil
 	}
+	if owner, err := r.statementOwner(ctx, obj); err != nil || owner != "" {
+		return err // the statement is another KnowledgeBase's: not ours to remove
+	}
 	t, err := r.resolveTarget(ctx, obj)
 	if err != nil {
 		return err

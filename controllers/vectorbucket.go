@@ -84,6 +84,17 @@ func (r *KnowledgeBaseReconciler) reconcileVectorBucket(ctx context.Context, obj
 			return err
 		}
 	}
+	owner, err := r.statementOwner(ctx, obj)
+	if err != nil {
+		return transient(kbv1.ProgressingReason, "listing KnowledgeBases: %w", err)
+	}
+	if owner != "" {
+		err := &StallingError{Reason: kbv1.StatementConflictReason, RetryAfter: obj.GetInterval(),
+			Err: fmt.Errorf("KnowledgeBase %s already owns policy statement %s of vector bucket %s; give this one its own spec.vectorBucket.policy.statementId",
+				owner, statementID(obj), obj.Spec.VectorBucket.Name)}
+		markFalse(obj, kbv1.VectorBucketPolicyInSyncCondition, kbv1.StatementConflictReason, "%s", err.Error())
+		return err
+	}
 	now := time.Now()
 	if !r.shared().driftCheck.due(obj, now) {
 		return nil // checked less than an interval ago; conditions stand

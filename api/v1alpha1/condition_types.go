@@ -81,6 +81,10 @@ const (
 	// while kbwarden wrote it). The others are written; the message and
 	// status.accessControl.problems name the documents.
 	ACLFilesRejectedReason = "ACLFilesRejected"
+	// StatementConflictReason: another KnowledgeBase already owns the policy
+	// statement with this Sid in the same vector bucket; the older one keeps
+	// it, and this one stalls until one of them changes its statementId.
+	StatementConflictReason = "StatementConflict"
 	// KnowledgeBaseNotFoundReason: Bedrock has no knowledge base or data
 	// source with the spec's IDs in that account and region.
 	KnowledgeBaseNotFoundReason = "KnowledgeBaseNotFound"
