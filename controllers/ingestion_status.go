@@ -211,17 +211,35 @@ func (p *ingestionPass) pending(after time.Duration, format string, args ...any)
 	return waiting(kbv1.IngestionPendingReason, after, "%s; looking again in %s", msg, after.Round(time.Millisecond))
 }
 
-// reportSettled leaves the last job's outcome in place; it only fills the
-// condition when nothing was ever reported (no job known at all).
+// reportSettled leaves the last job's outcome in place; it fills the
+// condition when nothing was ever reported (no job known at all), and puts
+// the last outcome back when the condition still shows a wait or an error
+// of an earlier pass (a trigger that went away, a call that failed once).
 func (p *ingestionPass) reportSettled() {
 	c := apimeta.FindStatusCondition(p.obj.Status.Conditions, kbv1.IngestionSucceededCondition)
-	if c == nil || c.Reason == kbv1.NotEvaluatedReason || c.Reason == kbv1.IngestionPendingReason || c.Reason == kbv1.IngestionInProgressReason || c.Reason == kbv1.ThrottledReason {
+	if c == nil || p.notAnOutcome(c.Reason) {
 		if j := p.obj.Status.Ingestion.LastJob; j != nil && !jobRunning(j) {
 			markOutcome(p.obj, j) // a pending trigger went away: the last outcome stands
 			return
 		}
 		markUnknown(p.obj, kbv1.IngestionSucceededCondition, kbv1.IngestionPendingReason, "no ingestion job is known and none is due")
 	}
+}
+
+// notAnOutcome reports whether the condition's reason describes a wait or
+// an error of a pass rather than the last job's outcome. AccessDenied is
+// both: a job that failed on access (an outcome, with the diagnosis in its
+// message) or kbwarden's own role refused a call (not an outcome).
+func (p *ingestionPass) notAnOutcome(reason string) bool {
+	switch reason {
+	case kbv1.NotEvaluatedReason, kbv1.IngestionPendingReason, kbv1.IngestionInProgressReason, kbv1.ThrottledReason,
+		kbv1.AWSErrorReason, kbv1.KnowledgeBaseNotFoundReason, kbv1.InvalidSpecReason:
+		return true
+	case kbv1.AccessDeniedReason:
+		j := p.obj.Status.Ingestion.LastJob
+		return j == nil || !isAccessError(j.FailureReasons)
+	}
+	return false
 }
 
 // exportLastSuccess keeps the last-success gauge set, also after a restart.
