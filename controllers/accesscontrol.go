@@ -11,7 +11,6 @@ import (
 	kbv1 "github.com/kbwarden/kbwarden/api/v1alpha1"
 	"github.com/kbwarden/kbwarden/internal/acl"
 	"github.com/kbwarden/kbwarden/internal/aclsync"
-	"github.com/kbwarden/kbwarden/internal/awsclient"
 	"github.com/kbwarden/kbwarden/internal/awserr"
 )
 
@@ -101,9 +100,6 @@ func aclTarget(obj *kbv1.KnowledgeBase) (aclsync.Target, error) {
 // documentsBucketErr classifies an error of the documents bucket like the
 // vector bucket step does its own, so both get the same reasons.
 func documentsBucketErr(err error, obj *kbv1.KnowledgeBase) error {
-	if awserr.Code(err) == "NoSuchBucket" {
-		err = errors.Join(awsclient.ErrBucketNotFound, err)
-	}
 	if errors.Is(err, context.Canceled) {
 		return transient(kbv1.ProgressingReason, "syncing ACL files: %w", err)
 	}

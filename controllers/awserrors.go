@@ -38,7 +38,9 @@ func classifyAWS(err error, doing string, interval time.Duration) error {
 // classifyBucketErr is classifyAWS for calls on a named bucket, where a
 // missing bucket stalls until the spec changes.
 func classifyBucketErr(err error, bucket string, obj *kbv1.KnowledgeBase) error {
-	if errors.Is(err, awsclient.ErrBucketNotFound) {
+	// The adapters mark a missing bucket; callers that use the S3 client
+	// directly (the ACL sync) pass S3's own NoSuchBucket.
+	if errors.Is(err, awsclient.ErrBucketNotFound) || awserr.Code(err) == "NoSuchBucket" {
 		return stalling(kbv1.BucketNotFoundReason, "bucket %s does not exist (in region %s); create it or fix the spec", bucket, regionOf(obj))
 	}
 	service, op := awserr.Operation(err)

@@ -29,10 +29,10 @@ func (r *KnowledgeBaseReconciler) cleanupBucketPolicy(ctx context.Context, obj *
 	defer r.shared().policies.lock(t.region, bucket)()
 	live, found, err := api.GetPolicy(ctx, bucket)
 	if err != nil {
-		if err := classifyBucketErr(err, bucket, obj); reasonOf(err, "") == kbv1.BucketNotFoundReason {
-			return nil
+		if err := classifyBucketErr(err, bucket, obj); reasonOf(err, "") != kbv1.BucketNotFoundReason {
+			return err
 		}
-		return classifyBucketErr(err, bucket, obj)
+		return nil // the bucket is gone, and kbwarden's statement with it
 	}
 	if !found {
 		return nil

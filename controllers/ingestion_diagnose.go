@@ -151,10 +151,9 @@ func (p *ingestionPass) observeExposure(job *kbv1.IngestionJob) {
 	metrics.ACLExposureWindow.WithLabelValues(p.obj.Namespace, p.obj.Name).Observe(job.UpdatedAt.Sub(c.written).Seconds())
 }
 
-// notBefore reports whether b is not before a, compared to the second.
-// Status keeps times to the second, while a job's start time comes from
-// Bedrock with sub-second precision: a repair stored as 12:00:05 made after
-// a job started at 12:00:05.3 must count as after it.
+// notBefore reports whether b (a time kept in status) may be at or after
+// a: a repair stored as 12:00:05 counts as after a job that started at
+// 12:00:05.3.
 func notBefore(a, b *metav1.Time) bool {
-	return !b.Time.Truncate(time.Second).Before(a.Time.Truncate(time.Second))
+	return !latestInstant(b).Before(a.Time)
 }

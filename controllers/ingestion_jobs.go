@@ -81,13 +81,12 @@ func assumeIncludes(j *kbv1.IngestionJob, obj *kbv1.KnowledgeBase) {
 	if j.StartedAt == nil || j.Trigger != string(ingestion.TriggerExternal) {
 		return
 	}
-	// Status keeps times to the second and Bedrock's are finer: a job that
-	// started within the second of a write is not assumed to include it
-	// (at worst, one redundant job).
-	if ac := obj.Status.AccessControl; ac != nil && ac.LastSyncTime != nil && !j.StartedAt.Time.Before(ac.LastSyncTime.Add(time.Second)) {
+	// A job that started within the second of a write is not assumed to
+	// include it (at worst, one redundant job).
+	if ac := obj.Status.AccessControl; ac != nil && ac.LastSyncTime != nil && j.StartedAt.Time.After(latestInstant(ac.LastSyncTime)) {
 		j.ACLHash = ac.ACLHash
 	}
-	if d := obj.Status.Documents; d != nil && d.LastChangeTime != nil && !j.StartedAt.Time.Before(d.LastChangeTime.Add(time.Second)) {
+	if d := obj.Status.Documents; d != nil && d.LastChangeTime != nil && j.StartedAt.Time.After(latestInstant(d.LastChangeTime)) {
 		j.DocumentsFingerprint = d.Fingerprint
 	}
 }

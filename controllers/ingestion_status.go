@@ -38,9 +38,8 @@ func (p *ingestionPass) inputs() ingestion.Inputs {
 	}
 	in.ACLHash, in.Fingerprint = p.current()
 	if d := p.obj.Status.Documents; d != nil && d.LastChangeTime != nil {
-		// Status keeps the time to the second; rounding up keeps the
-		// debounce from being up to a second short.
-		in.DocumentsChangedAt = d.LastChangeTime.Time.Add(time.Second - time.Nanosecond)
+		// Rounded up, so the debounce is never up to a second short.
+		in.DocumentsChangedAt = latestInstant(d.LastChangeTime)
 	}
 	st := p.obj.Status.Ingestion
 	if j := st.LastJob; j != nil {

@@ -14,63 +14,17 @@ import (
 
 	kbv1 "github.com/kbwarden/kbwarden/api/v1alpha1"
 	"github.com/kbwarden/kbwarden/internal/metrics"
+	"github.com/kbwarden/kbwarden/test/runbook"
 )
 
 // The runbook's bucket, account and policies (seeds/000_...txt), verbatim
 // but for the "// ❌ MISSING" comment, which is not JSON.
 const (
-	runbookBucket  = "sidekick-kb-vectors-dev-275666109134"
-	runbookAccount = "275666109134"
+	runbookBucket  = runbook.Bucket
+	runbookAccount = runbook.Account
 
-	runbookFaultyStatement = `{
-      "Sid": "BedrockKnowledgeBaseAccess",
-      "Effect": "Allow",
-      "Principal": {
-        "Service": "bedrock.amazonaws.com"
-      },
-      "Action": [
-        "s3:GetObject",
-        "s3:ListBucket"
-      ],
-      "Resource": [
-        "arn:aws:s3:::sidekick-kb-vectors-dev-275666109134",
-        "arn:aws:s3:::sidekick-kb-vectors-dev-275666109134/*"
-      ],
-      "Condition": {
-        "StringEquals": {
-          "aws:SourceAccount": "275666109134"
-        },
-        "ArnLike": {
-          "aws:SourceArn": "arn:aws:bedrock:us-east-1:275666109134:knowledge-base/*"
-        }
-      }
-    }`
-
-	runbookCorrectStatement = `{
-      "Sid": "BedrockKnowledgeBaseAccess",
-      "Effect": "Allow",
-      "Principal": {
-        "Service": "bedrock.amazonaws.com"
-      },
-      "Action": [
-        "s3:GetObject",
-        "s3:PutObject",
-        "s3:DeleteObject",
-        "s3:ListBucket"
-      ],
-      "Resource": [
-        "arn:aws:s3:::sidekick-kb-vectors-dev-275666109134",
-        "arn:aws:s3:::sidekick-kb-vectors-dev-275666109134/*"
-      ],
-      "Condition": {
-        "StringEquals": {
-          "aws:SourceAccount": "275666109134"
-        },
-        "ArnLike": {
-          "aws:SourceArn": "arn:aws:bedrock:us-east-1:275666109134:knowledge-base/*"
-        }
-      }
-    }`
+	runbookFaultyStatement  = runbook.FaultyStatement
+	runbookCorrectStatement = runbook.ExpectedStatement
 
 	// someoneElsesStatement belongs to another team; kbwarden must keep it.
 	someoneElsesStatement = `{"Sid":"DenyInsecureTransport","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::sidekick-kb-vectors-dev-275666109134","arn:aws:s3:::sidekick-kb-vectors-dev-275666109134/*"],"Condition":{"Bool":{"aws:SecureTransport":"false"}}}`

@@ -10,70 +10,16 @@ import (
 	. "github.com/onsi/gomega"
 
 	awspolicy "github.com/hashicorp/awspolicyequivalence"
+
+	"github.com/kbwarden/kbwarden/test/runbook"
 )
 
-// The runbook's faulty policy (INC-2025-KB-001), exactly as printed there
-// minus the "// ❌ MISSING" comment line, which is not JSON.
-const runbookFaulty = `{
-  "Version": "2012-10-17",
-  "Statement": [
-    {
-      "Sid": "BedrockKnowledgeBaseAccess",
-      "Effect": "Allow",
-      "Principal": {
-        "Service": "bedrock.amazonaws.com"
-      },
-      "Action": [
-        "s3:GetObject",
-        "s3:ListBucket"
-      ],
-      "Resource": [
-        "arn:aws:s3:::sidekick-kb-vectors-dev-275666109134",
-        "arn:aws:s3:::sidekick-kb-vectors-dev-275666109134/*"
-      ],
-      "Condition": {
-        "StringEquals": {
-          "aws:SourceAccount": "275666109134"
-        },
-        "ArnLike": {
-          "aws:SourceArn": "arn:aws:bedrock:us-east-1:275666109134:knowledge-base/*"
-        }
-      }
-    }
-  ]
-}`
-
-// The runbook's "Expected Correct Policy", minus its "← ✅" annotations.
-const runbookExpected = `{
-  "Version": "2012-10-17",
-  "Statement": [
-    {
-      "Sid": "BedrockKnowledgeBaseAccess",
-      "Effect": "Allow",
-      "Principal": {
-        "Service": "bedrock.amazonaws.com"
-      },
-      "Action": [
-        "s3:GetObject",
-        "s3:PutObject",
-        "s3:DeleteObject",
-        "s3:ListBucket"
-      ],
-      "Resource": [
-        "arn:aws:s3:::sidekick-kb-vectors-dev-275666109134",
-        "arn:aws:s3:::sidekick-kb-vectors-dev-275666109134/*"
-      ],
-      "Condition": {
-        "StringEquals": {
-          "aws:SourceAccount": "275666109134"
-        },
-        "ArnLike": {
-          "aws:SourceArn": "arn:aws:bedrock:us-east-1:275666109134:knowledge-base/*"
-        }
-      }
-    }
-  ]
-}`
+// The runbook's two policies (INC-2025-KB-001), shared with the
+// integration tests and the demo.
+const (
+	runbookFaulty   = runbook.FaultyPolicy
+	runbookExpected = runbook.ExpectedPolicy
+)
 
 // denyInsecure is a statement someone else owns; it must survive every
 // merge unchanged. The "<" and "&" check that it is not HTML-escaped.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/kbwarden/kbwarden/internal/testenv"
 	"github.com/kbwarden/kbwarden/test/bedrockemu"
+	"github.com/kbwarden/kbwarden/test/runbook"
 )
 
 // The runbook's names, as config/samples uses them.
@@ -35,17 +36,7 @@ const (
 const FaultyPolicy = `{
   "Version": "2012-10-17",
   "Statement": [
-    {
-      "Sid": "BedrockKnowledgeBaseAccess",
-      "Effect": "Allow",
-      "Principal": {"Service": "bedrock.amazonaws.com"},
-      "Action": ["s3:GetObject", "s3:ListBucket"],
-      "Resource": ["arn:aws:s3:::sidekick-kb-vectors-dev-275666109134", "arn:aws:s3:::sidekick-kb-vectors-dev-275666109134/*"],
-      "Condition": {
-        "StringEquals": {"aws:SourceAccount": "275666109134"},
-        "ArnLike": {"aws:SourceArn": "arn:aws:bedrock:us-east-1:275666109134:knowledge-base/*"}
-      }
-    },
+    ` + runbook.FaultyStatement + `,
     {
       "Sid": "AuditReadOnly",
       "Effect": "Allow",
