@@ -59,7 +59,7 @@ func FuzzRemove(f *testing.F) {
 		f.Add(tc.live)
 	}
 	f.Fuzz(func(t *testing.T, live string) {
-		policy, deleteWhole, changed, err := Remove(live, sid)
+		policy, deleteWhole, changed, err := Remove(live, sid, runbookDesired().StatementHash())
 		switch {
 		case err != nil:
 			if !isPolicyError(err) {
@@ -74,7 +74,7 @@ func FuzzRemove(f *testing.F) {
 				t.Fatal("deletion asked, but a policy returned")
 			}
 		default:
-			if _, _, again, err := Remove(policy, sid); err != nil || again {
+			if _, _, again, err := Remove(policy, sid, runbookDesired().StatementHash()); err != nil || again {
 				t.Fatalf("written policy still holds the statement or does not parse: %v", err)
 			}
 		}
@@ -107,6 +107,7 @@ func isPolicyError(err error) bool {
 		m *MalformedPolicyError
 		d *DuplicateStatementError
 		l *PolicyTooLargeError
+		n *StatementNotOwnedError
 	)
-	return errors.As(err, &m) || errors.As(err, &d) || errors.As(err, &l)
+	return errors.As(err, &m) || errors.As(err, &d) || errors.As(err, &l) || errors.As(err, &n)
 }

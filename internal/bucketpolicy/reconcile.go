@@ -20,6 +20,11 @@ type Result struct {
 	// Drift lists, for events and conditions, how the live statement
 	// differs from the desired one. It is empty exactly when InSync is true.
 	Drift []string
+	// StatementHash is the hash of kbwarden's statement as it stands once
+	// Policy is in place (Desired.StatementHash). The caller records it,
+	// after a successful write or an in-sync pass, as what kbwarden wrote,
+	// and hands it to Remove when the KnowledgeBase is deleted.
+	StatementHash string
 
 	missing []string
 }
@@ -42,6 +47,10 @@ func (r Result) MissingActions() []string {
 // and Statement are kept as they are, in order; the owned statement is
 // replaced where it stands or appended. On *PolicyTooLargeError the Result
 // still carries Drift and MissingActions so the caller can report them.
+//
+// A live statement with kbwarden's Sid is adopted only when it is an Allow
+// for the same kind of principal as d's (see notOwnedBecause); otherwise the
+// error is a *StatementNotOwnedError and nothing is merged.
 func Reconcile(live string, d Desired) (Result, error) {
 	if err := d.validate(); err != nil {
 		return Result{}, err
@@ -70,9 +79,12 @@ func Reconcile(live string, d Desired) (Result, error) {
 		doc.statements = append(doc.statements, wantJSON)
 	} else {
 		owned := doc.statements[idx]
+		if differs := notOwnedBecause(owned, want); len(differs) > 0 {
+			return Result{}, &StatementNotOwnedError{Sid: d.StatementID, Differs: differs}
+		}
 		res.missing = missingActions(owned, want)
 		if equivalent(owned, wantJSON) {
-			return Result{Policy: live, InSync: true, missing: res.missing}, nil
+			return Result{Policy: live, InSync: true, missing: res.missing, StatementHash: d.StatementHash()}, nil
 		}
 		res.Drift = diffStatement(owned, want)
 		if len(res.Drift) == 0 {
@@ -89,6 +101,7 @@ func Reconcile(live string, d Desired) (Result, error) {
 	if doc.version == nil && len(doc.statements) == 1 {
 		doc.version, _ = marshalCompact(policyVersion)
 	}
+	res.StatementHash = d.StatementHash()
 	out := doc.render()
 	if len(out) > MaxPolicySize {
 		return res, &PolicyTooLargeError{Size: len(out), Limit: MaxPolicySize}
@@ -97,13 +110,20 @@ func Reconcile(live string, d Desired) (Result, error) {
 	return res, nil
 }
 
-// Remove deletes the statement whose Sid is sid from live, for a
-// KnowledgeBaseGuard with deletionPolicy Delete. Every other statement and
-// field is kept. When no statement would be left, deleteWholePolicy is true
-// and policy is empty, because S3 refuses a policy without statements: the
+// Remove deletes kbwarden's statement, the one whose Sid is sid, from live,
+// for a KnowledgeBase with deletionPolicy Delete, but only while it is still
+// the statement kbwarden recorded writing: recorded is the StatementHash the
+// caller kept (Result.StatementHash). A statement that changed since, or
+// one kbwarden has no record of (recorded empty), may hold someone else's
+// grant now; it is left, and the error is a *StatementNotOwnedError, which
+// the caller reports and treats as done (retrying cannot change it).
+//
+// Every other statement and field is kept. deleteWholePolicy is true, and
+// policy empty, only when kbwarden's statement is the only statement the
+// live policy holds, because S3 refuses a policy without statements: the
 // caller must call DeleteBucketPolicy instead. changed is false when there
 // was nothing to remove, in which case policy is live unchanged.
-func Remove(live string, sid string) (policy string, deleteWholePolicy bool, changed bool, err error) {
+func Remove(live, sid, recorded string) (policy string, deleteWholePolicy bool, changed bool, err error) {
 	if sid == "" {
 		return "", false, false, &InvalidDesiredError{Reason: "statement ID is empty"}
 	}
@@ -120,6 +140,14 @@ func Remove(live string, sid string) (policy string, deleteWholePolicy bool, cha
 	}
 	if idx < 0 {
 		return live, false, false, nil
+	}
+	switch got, err := StatementHash(doc.statements[idx]); {
+	case err != nil:
+		return "", false, false, err
+	case recorded == "":
+		return live, false, false, &StatementNotOwnedError{Sid: sid, Differs: []string{"kbwarden has no record of writing it"}}
+	case got != recorded:
+		return live, false, false, &StatementNotOwnedError{Sid: sid, Differs: []string{"it changed since kbwarden wrote it"}}
 	}
 	doc.statements = slices.Delete(doc.statements, idx, idx+1)
 	if len(doc.statements) == 0 {
