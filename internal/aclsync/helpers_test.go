@@ -163,3 +163,78 @@ func deleteInput(bucket, key string) *s3.DeleteObjectInput {
 func listInput(bucket, prefix string) *s3.ListObjectsV2Input {
 	return &s3.ListObjectsV2Input{Bucket: &bucket, Prefix: &prefix}
 }
+
+// global returns a Global target over bucket/docs/ writing file.
+func global(tb testing.TB, bucket, file string) Target {
+	tb.Helper()
+	t := perDocument(tb, bucket)
+	t.Mode, t.GlobalFile = kbv1.AccessControlGlobal, file
+	return t
+}
+
+// keys lists every key of bucket, sorted.
+func keys(tb testing.TB, bucket string) []string {
+	tb.Helper()
+	var out []string
+	err := listPrefix(context.Background(), raw, bucket, "", 0, func(o object) { out = append(out, o.key) })
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return out
+}
+
+// countingAPI counts the body bytes kbwarden reads through GetObject.
+type countingAPI struct {
+	S3API
+	read *atomic.Int64
+}
+
+func (a countingAPI) GetObject(ctx context.Context, in *s3.GetObjectInput, opts ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
+	out, err := a.S3API.GetObject(ctx, in, opts...)
+	if err == nil {
+		out.Body = countingBody{out.Body, a.read}
+	}
+	return out, err
+}
+
+type countingBody struct {
+	io.ReadCloser
+	n *atomic.Int64
+}
+
+func (b countingBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.n.Add(int64(n))
+	return n, err
+}
+
+// spaces is an io.ReaderAt of blanks, for uploading a large object without
+// holding it in memory.
+type spaces struct{}
+
+func (spaces) ReadAt(p []byte, _ int64) (int, error) {
+	for i := range p {
+		p[i] = ' '
+	}
+	return len(p), nil
+}
+
+// putLarge uploads size bytes of blanks at key.
+func putLarge(tb testing.TB, bucket, key string, size int64) {
+	tb.Helper()
+	body := io.NewSectionReader(spaces{}, 0, size)
+	_, err := raw.PutObject(context.Background(), &s3.PutObjectInput{Bucket: &bucket, Key: &key, Body: body, ContentLength: aws.Int64(size)})
+	if err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// perDocumentPolicy compiles one rule allowing group on docs/.
+func perDocumentPolicy(tb testing.TB, bucket, group string) *acl.Policy {
+	tb.Helper()
+	p, err := acl.Compile([]kbv1.ACLRule{{Prefix: "docs/", Allow: []kbv1.ACLEntry{{Group: group}}}}, kbv1.ACLFormatQuick, bucket)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	kbv1 "github.com/kbwarden/kbwarden/api/v1alpha1"
 	"github.com/kbwarden/kbwarden/internal/acl"
@@ -20,79 +21,120 @@ type S3API interface {
 	DeleteObject(ctx context.Context, in *s3.DeleteObjectInput, opts ...func(*s3.Options)) (*s3.DeleteObjectOutput, error)
 }
 
-// listing is one pass's view of the bucket, split by role.
+// listing is one pass's view of the buckets, split by role, each list
+// sorted by key.
 type listing struct {
-	docs     map[string]string // document key -> ETag
-	sidecars map[string]string // sidecar key -> ETag
-	manifest map[string]string // manifest shard key -> ETag
-	global   string            // ETag of the global file, "" when absent
+	docs     objects
+	sidecars objects
+	manifest objects // shards at the bookkeeping location
+	legacy   objects // shards at the old default location, when it is not the bookkeeping one
+	global   object  // the global file; key "" when absent
 }
 
-// bookkeepingDir is where the manifest of owner ("namespace.name") lives.
-func bookkeepingDir(owner string) string { return ".kbwarden/" + owner + "/" }
+// lister sorts listed keys into their roles for one target.
+type lister struct {
+	t            *Target
+	book, legacy *location // nil when not wanted
+	meta         string
+	l            *listing
+}
 
-// list lists every prefix the pass needs once: documents.prefix, and the
-// metadata tree, the bookkeeping and the global file when they lie outside
-// it, and sorts each key into its role. Sidecars (any *.metadata.json, and
-// anything under metadataPrefix), the global file, kbwarden's bookkeeping
-// and S3 console "folders" (keys ending in /) are not documents.
-func list(ctx context.Context, api S3API, t *Target) (*listing, error) {
-	l := &listing{docs: map[string]string{}, sidecars: map[string]string{}, manifest: map[string]string{}}
-	meta := metadataDir(t.MetadataPrefix)
-	book := bookkeepingDir(t.Owner)
+// list lists every prefix the pass needs once: documents.prefix, the
+// metadata tree and the global file when they lie outside it, the
+// bookkeeping folder, and the old bookkeeping folder (legacy, when not nil
+// and not the bookkeeping one). Roots are disjoint, so no key is seen
+// twice and none needs remembering beyond its role.
+func list(ctx context.Context, api S3API, t *Target, book, legacy *location) (*listing, error) {
+	ls := &lister{t: t, book: book, legacy: legacy, meta: metadataDir(t.MetadataPrefix), l: &listing{}}
+	if legacy != nil && book != nil && *legacy == *book {
+		ls.legacy = nil
+	}
 	roots := []string{t.Prefix}
-	under := func(p string) bool { return strings.HasPrefix(p, t.Prefix) }
-	if meta != "" && !under(meta) {
-		roots = append(roots, meta)
-	}
-	if t.Mode != kbv1.AccessControlNone && !under(book) {
-		roots = append(roots, book)
-	}
-	globalOutside := t.Mode == kbv1.AccessControlGlobal && !under(t.GlobalFile)
-	seen := map[string]bool{}
-	visit := func(key, etag string) {
-		if seen[key] {
-			return
-		}
-		seen[key] = true
-		switch {
-		case strings.HasPrefix(key, ".kbwarden/"):
-			if strings.HasPrefix(key, book) {
-				l.manifest[key] = etag
-			}
-		case t.Mode == kbv1.AccessControlGlobal && key == t.GlobalFile:
-			l.global = etag
-		case meta != "" && strings.HasPrefix(key, meta):
-			if doc, ok := acl.DocumentKeyOf(key, t.MetadataPrefix); ok && under(doc) {
-				l.sidecars[key] = etag
-			}
-		case strings.HasSuffix(key, acl.SidecarSuffix):
-			if meta == "" && under(key) {
-				l.sidecars[key] = etag
-			}
-		case strings.HasSuffix(key, "/") || !under(key):
-		default:
-			l.docs[key] = etag
+	if ls.meta != "" && t.Mode != kbv1.AccessControlNone && !strings.HasPrefix(ls.meta, t.Prefix) {
+		if strings.HasPrefix(t.Prefix, ls.meta) {
+			roots = []string{ls.meta}
+		} else {
+			roots = append(roots, ls.meta)
 		}
 	}
-	for _, root := range roots {
-		if err := listPrefix(ctx, api, t.Bucket, root, 0, visit); err != nil {
+	inRoots := func(bucket, key string) bool {
+		for _, r := range roots {
+			if bucket == t.Bucket && strings.HasPrefix(key, r) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, r := range roots {
+		if err := listPrefix(ctx, api, t.Bucket, r, 0, ls.visit); err != nil {
 			return nil, err
 		}
 	}
-	if globalOutside {
+	for _, extra := range []struct {
+		loc *location
+		to  *objects
+	}{{ls.book, &ls.l.manifest}, {ls.legacy, &ls.l.legacy}} {
+		if extra.loc == nil || inRoots(extra.loc.bucket, extra.loc.dir) {
+			continue
+		}
+		to := extra.to
+		if err := listPrefix(ctx, api, extra.loc.bucket, extra.loc.dir, 0, func(o object) { *to = append(*to, o) }); err != nil {
+			return nil, err
+		}
+	}
+	if t.Mode == kbv1.AccessControlGlobal && t.GlobalFile != "" && !inRoots(t.Bucket, t.GlobalFile) {
 		// The global file alone: it sorts first among keys it prefixes.
-		if err := listPrefix(ctx, api, t.Bucket, t.GlobalFile, 1, visit); err != nil {
+		err := listPrefix(ctx, api, t.Bucket, t.GlobalFile, 1, func(o object) {
+			if o.key == t.GlobalFile {
+				ls.l.global = o
+			}
+		})
+		if err != nil {
 			return nil, err
 		}
 	}
+	l := ls.l
+	l.docs, l.sidecars, l.manifest, l.legacy = l.docs.sorted(), l.sidecars.sorted(), l.manifest.sorted(), l.legacy.sorted()
 	return l, nil
 }
 
+// visit sorts one key of the documents bucket into its role. Sidecars (any
+// *.metadata.json, and anything under metadataPrefix), the global file,
+// kbwarden's bookkeeping (anyone's) and S3 console "folders" (keys ending
+// in /) are not documents.
+func (ls *lister) visit(o object) {
+	t, l, meta := ls.t, ls.l, ls.meta
+	under := func(p string) bool { return strings.HasPrefix(p, t.Prefix) }
+	switch {
+	case ls.legacy != nil && ls.legacy.bucket == t.Bucket && strings.HasPrefix(o.key, ls.legacy.dir):
+		l.legacy = append(l.legacy, o)
+	case ls.book != nil && ls.book.bucket == t.Bucket && strings.HasPrefix(o.key, ls.book.dir):
+		l.manifest = append(l.manifest, o)
+	case strings.HasPrefix(o.key, legacyRoot):
+	case t.GlobalFile != "" && o.key == t.GlobalFile:
+		l.global = o
+	case meta != "" && strings.HasPrefix(o.key, meta):
+		if doc, ok := acl.DocumentKeyOf(o.key, t.MetadataPrefix); ok && under(doc) {
+			l.sidecars = append(l.sidecars, o)
+		}
+	case strings.HasSuffix(o.key, acl.SidecarSuffix):
+		if meta == "" && under(o.key) {
+			l.sidecars = append(l.sidecars, o)
+		}
+	case strings.HasSuffix(o.key, "/") || !under(o.key):
+	default:
+		l.docs = append(l.docs, o)
+	}
+}
+
 // listPrefix pages through ListObjectsV2 (1,000 keys a page), or reads one
-// page of maxKeys when maxKeys > 0.
-func listPrefix(ctx context.Context, api S3API, bucket, prefix string, maxKeys int32, visit func(key, etag string)) error {
-	in := &s3.ListObjectsV2Input{Bucket: &bucket}
+// page of maxKeys when maxKeys > 0. Keys are asked for URL-encoded: S3
+// otherwise returns them raw in XML, and a key holding a character XML 1.0
+// cannot carry (U+0001, say) makes the whole page undecodable, which would
+// stop every pass on the bucket. The continuation token is opaque and is
+// sent back exactly as received.
+func listPrefix(ctx context.Context, api S3API, bucket, prefix string, maxKeys int32, visit func(object)) error {
+	in := &s3.ListObjectsV2Input{Bucket: &bucket, EncodingType: types.EncodingTypeUrl}
 	if prefix != "" {
 		in.Prefix = &prefix
 	}
@@ -104,8 +146,13 @@ func listPrefix(ctx context.Context, api S3API, bucket, prefix string, maxKeys i
 		if err != nil {
 			return err
 		}
-		for _, o := range out.Contents {
-			visit(aws.ToString(o.Key), aws.ToString(o.ETag))
+		encoded := out.EncodingType == types.EncodingTypeUrl
+		for _, c := range out.Contents {
+			o, err := objectOf(c, encoded)
+			if err != nil {
+				return err
+			}
+			visit(o)
 		}
 		if maxKeys > 0 || !aws.ToBool(out.IsTruncated) || out.NextContinuationToken == nil {
 			return nil

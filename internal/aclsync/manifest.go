@@ -1,60 +1,92 @@
 package aclsync
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
-	"io"
 	"strconv"
 	"strings"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
 // entriesPerShard is the size a manifest shard grows to before the shard
 // count doubles. A variable so tests can force sharding with few documents.
 var entriesPerShard = 4096
 
+// maxShardBytes bounds the read of one manifest shard: twice a full shard
+// of 1,024-byte keys with room to spare. A larger object is not kbwarden's
+// shard and is read as a damaged one (empty).
+const maxShardBytes = 32 << 20
+
 // entry is what kbwarden knows about one ACL file at one ETag.
 type entry struct {
 	// ETag is the file's ETag when kbwarden last wrote or read it.
-	ETag string `json:"e"`
+	ETag string
 	// ACL is the hash of the ACL the file held at ETag ("" for none).
-	ACL string `json:"a,omitempty"`
-	// Created is true when kbwarden created the file, so it may delete it.
-	Created bool `json:"c,omitempty"`
+	ACL string
+	// Own is the ETag S3 returned for kbwarden's own PUT of a file that is
+	// wholly kbwarden's: one it created and nobody put content of theirs
+	// into since. Only while the file's live ETag is still Own may kbwarden
+	// delete the file; it is never set from an ETag kbwarden read, so an
+	// edited file belongs to its editor. "" when the file is someone else's.
+	Own string
+	// Legacy marks an entry of a version-1 manifest that said "created":
+	// version 1 carried that flag forward to ETags it had only read, so
+	// whether the file is still wholly kbwarden's is decided by reading it
+	// (see whollyKbwarden) before anything would delete it.
+	Legacy bool
 	// Skip says why the file at ETag must not be written ("" when it may).
-	Skip string `json:"s,omitempty"`
+	Skip string
 	// SkipKind classifies Skip.
-	SkipKind ProblemKind `json:"k,omitempty"`
+	SkipKind ProblemKind
 	// SkipFor is the wanted ACL hash the skip applies to (over-limit
 	// depends on it); "" means whatever the ACL.
-	SkipFor string `json:"f,omitempty"`
+	SkipFor string
 }
 
-// shardFile is the content of one manifest shard.
+// diskEntry is an entry as stored. Own is written only when it differs from
+// the ETag ("m" says it equals it), which it rarely does, so the common
+// entry costs no second ETag, on disk or in memory.
+type diskEntry struct {
+	ETag     string      `json:"e"`
+	ACL      string      `json:"a,omitempty"`
+	Own      string      `json:"o,omitempty"`
+	Mine     bool        `json:"m,omitempty"`
+	Legacy   bool        `json:"c,omitempty"`
+	Skip     string      `json:"s,omitempty"`
+	SkipKind ProblemKind `json:"k,omitempty"`
+	SkipFor  string      `json:"f,omitempty"`
+}
+
+func (e entry) disk() diskEntry {
+	d := diskEntry{ETag: e.ETag, ACL: e.ACL, Legacy: e.Legacy, Skip: e.Skip, SkipKind: e.SkipKind, SkipFor: e.SkipFor}
+	if e.Own != "" && e.Own == e.ETag {
+		d.Mine = true
+	} else {
+		d.Own = e.Own
+	}
+	return d
+}
+
+func (d diskEntry) entry() entry {
+	e := entry{ETag: d.ETag, ACL: d.ACL, Own: d.Own, Legacy: d.Legacy, Skip: d.Skip, SkipKind: d.SkipKind, SkipFor: d.SkipFor}
+	if d.Mine {
+		e.Own = e.ETag
+	}
+	return e
+}
+
+// manifestVersion 2 added Own and the layout; version 1's "c" (created) is
+// read as Legacy.
+const manifestVersion = 2
+
+// shardFile is the content of one manifest shard. Every shard carries the
+// layout, so any one of them says what the entries were written for.
 type shardFile struct {
-	Version int              `json:"version"`
-	Shards  int              `json:"shards"`
-	Shard   int              `json:"shard"`
-	Entries map[string]entry `json:"entries"`
-}
-
-// state is the in-memory manifest of one KnowledgeBase: the entries, the
-// shard count, the ETag of each shard as last read or written, and which
-// shards hold changes not yet written.
-type state struct {
-	shards  int
-	etags   map[int]string
-	entries map[string]entry
-	dirty   map[int]bool
-}
-
-func newState() *state {
-	return &state{shards: 1, etags: map[int]string{}, entries: map[string]entry{}, dirty: map[int]bool{}}
+	Version int                  `json:"version"`
+	Shards  int                  `json:"shards"`
+	Shard   int                  `json:"shard"`
+	Layout  *layout              `json:"layout,omitempty"`
+	Entries map[string]diskEntry `json:"entries"`
 }
 
 func shardOf(key string, shards int) int {
@@ -86,149 +118,12 @@ func parseShardName(dir, key string) (shards, i int, ok bool) {
 	return n, k, true
 }
 
-func (st *state) set(key string, e entry) {
-	if old, ok := st.entries[key]; ok && old == e {
-		return
-	}
-	st.entries[key] = e
-	st.dirty[shardOf(key, st.shards)] = true
-}
-
-func (st *state) drop(key string) {
-	if _, ok := st.entries[key]; ok {
-		delete(st.entries, key)
-		st.dirty[shardOf(key, st.shards)] = true
-	}
-}
-
-// load brings st up to date with the manifest shards the listing found
-// (key -> ETag), GETting only shards whose ETag differs from st's. It picks
-// the largest complete set of shards; it returns the keys of leftover
-// shards (other counts) for the caller to delete.
-func (st *state) load(ctx context.Context, api S3API, bucket, dir string, listed map[string]string) (leftovers []string, err error) {
-	sets := map[int]map[int]string{}
-	for key, etag := range listed {
-		if n, i, ok := parseShardName(dir, key); ok {
-			if sets[n] == nil {
-				sets[n] = map[int]string{}
-			}
-			sets[n][i] = etag
-		} else {
-			leftovers = append(leftovers, key)
-		}
-	}
-	best := 0
-	for n, set := range sets {
-		if len(set) == n && n > best {
-			best = n
-		}
-	}
-	for n, set := range sets {
-		if n != best {
-			for i := range set {
-				leftovers = append(leftovers, shardName(dir, n, i))
-			}
-		}
-	}
-	if best == 0 { // no manifest yet (or none complete): start empty
-		if len(st.etags) > 0 {
-			*st = *newState()
-		}
-		return leftovers, nil
-	}
-	if best != st.shards {
-		*st = *newState()
-		st.shards = best
-	}
-	for i := 0; i < best; i++ {
-		etag := sets[best][i]
-		if st.etags[i] == etag {
-			continue
-		}
-		f, err := getShard(ctx, api, bucket, shardName(dir, best, i))
-		if err != nil {
-			return nil, err
-		}
-		for k := range st.entries {
-			if shardOf(k, best) == i {
-				delete(st.entries, k)
-			}
-		}
-		for k, e := range f.Entries {
-			st.entries[k] = e
-		}
-		st.etags[i] = etag
-		delete(st.dirty, i)
-	}
-	return leftovers, nil
-}
-
-func getShard(ctx context.Context, api S3API, bucket, key string) (*shardFile, error) {
-	out, err := api.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: &key}, quietChecksums)
-	if err != nil {
-		return nil, err
-	}
-	defer out.Body.Close()
-	data, err := io.ReadAll(out.Body)
-	if err != nil {
-		return nil, err
-	}
+// decodeShard parses a shard; a damaged one reads as empty, which only
+// costs reads (kbwarden then owns nothing it recorded there, the safe side).
+func decodeShard(data []byte) *shardFile {
 	f := &shardFile{}
 	if err := json.Unmarshal(data, f); err != nil {
-		// A damaged manifest only costs reads: start the shard empty.
-		return &shardFile{}, nil
+		return &shardFile{}
 	}
-	return f, nil
-}
-
-// save writes the dirty shards (all of them when the shard count must grow),
-// each conditionally on the ETag kbwarden last saw, and returns the keys of
-// the shards of the old count when it grew, for the caller to delete.
-func (st *state) save(ctx context.Context, api S3API, bucket, dir string) (obsolete []string, err error) {
-	want := 1
-	for want*entriesPerShard < len(st.entries) {
-		want *= 2
-	}
-	if want > st.shards {
-		for i := 0; i < st.shards; i++ {
-			if _, ok := st.etags[i]; ok {
-				obsolete = append(obsolete, shardName(dir, st.shards, i))
-			}
-		}
-		st.shards, st.etags, st.dirty = want, map[int]string{}, map[int]bool{}
-		for i := 0; i < want; i++ {
-			st.dirty[i] = true
-		}
-	}
-	if len(st.dirty) == 0 {
-		return obsolete, nil
-	}
-	files := map[int]*shardFile{}
-	for i := range st.dirty {
-		files[i] = &shardFile{Version: 1, Shards: st.shards, Shard: i, Entries: map[string]entry{}}
-	}
-	for k, e := range st.entries {
-		if f, ok := files[shardOf(k, st.shards)]; ok {
-			f.Entries[k] = e
-		}
-	}
-	for i, f := range files {
-		data, _ := json.Marshal(f)
-		key := shardName(dir, st.shards, i)
-		in := &s3.PutObjectInput{Bucket: &bucket, Key: &key, Body: bytes.NewReader(data), ContentType: aws.String("application/json")}
-		if etag, ok := st.etags[i]; ok {
-			in.IfMatch = aws.String(etag)
-		} else {
-			in.IfNoneMatch = aws.String("*")
-		}
-		out, err := api.PutObject(ctx, in)
-		if err != nil {
-			// Someone else wrote the manifest: forget it, reload next pass.
-			*st = *newState()
-			return nil, fmt.Errorf("writing the manifest shard %s: %w", key, err)
-		}
-		st.etags[i] = aws.ToString(out.ETag)
-		delete(st.dirty, i)
-	}
-	return obsolete, nil
+	return f
 }

@@ -1,29 +1,23 @@
 package aclsync
 
 import (
-	"bytes"
 	"context"
-	"crypto/md5"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
-	"maps"
 	"slices"
+	"strings"
 	"sync"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	kbv1 "github.com/kbwarden/kbwarden/api/v1alpha1"
 	"github.com/kbwarden/kbwarden/internal/acl"
 	"github.com/kbwarden/kbwarden/internal/awserr"
 )
 
-// pass is the work of one Sync: the plan made from the listing, then the
-// tasks (reads and writes) run on the bounded pool. Tasks report through
-// the methods below, which lock mu.
+// pass is the work of one Sync (or Cleanup): the plan made from the
+// listing, then the tasks (reads and writes) run on the bounded pool. Tasks
+// report through the methods below, which lock mu.
 type pass struct {
 	syncer *Syncer
 	api    S3API
@@ -34,9 +28,21 @@ type pass struct {
 	tasks  []func(context.Context)
 
 	mu   sync.Mutex
-	held map[string]string // ACL file key -> hash of the ACL it holds, when right
+	held []heldACL // ACL files that hold the right ACL after this pass
 	err  error
+	// blocked says a file of the old layout must be retried before the
+	// new layout may be written.
+	blocked bool
+	// retained are old global files left in place (see layout.Retained).
+	retained []string
+	// leftovers are manifest shards of an interrupted resharding, and
+	// migrated the shards at the old default location; both are deleted
+	// once the manifest is saved.
+	leftovers, migrated []string
 }
+
+// heldACL is one ACL file and the hash of the ACL it holds.
+type heldACL struct{ key, hash string }
 
 func (p *pass) problem(key string, kind ProblemKind, detail string) {
 	p.mu.Lock()
@@ -73,7 +79,7 @@ func (p *pass) done(key, hash string, e *entry, wrote, repaired bool) {
 		p.st.set(key, *e)
 	}
 	if hash != "" {
-		p.held[key] = hash
+		p.held = append(p.held, heldACL{key, hash})
 	}
 	switch {
 	case wrote:
@@ -98,7 +104,17 @@ func (p *pass) record(key string, e entry) {
 	p.st.set(key, e)
 }
 
-// run executes the tasks, at most Concurrency at a time.
+// forgetFile drops the entry of a file kbwarden removed, and counts it.
+func (p *pass) forgetFile(key string, counted bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.st.drop(key)
+	if counted {
+		p.res.Written++
+	}
+}
+
+// run executes the tasks, at most Concurrency at a time, and empties the list.
 func (p *pass) run(ctx context.Context) {
 	n := p.syncer.Concurrency
 	if n <= 0 {
@@ -118,85 +134,29 @@ func (p *pass) run(ctx context.Context) {
 		}()
 	}
 	wg.Wait()
+	p.tasks = nil
 	if err := ctx.Err(); err != nil && p.err == nil {
 		p.err = err
 	}
-}
-
-// global plans the global file: in sync when its listed ETag is the one
-// kbwarden recorded for the current rules, or the MD5 of the wanted bytes
-// (what S3 gives a single-part upload), so steady state reads nothing.
-func (p *pass) global() {
-	key, want := p.t.GlobalFile, p.t.Policy.GlobalFile()
-	h := p.t.Policy.Hash()
-	etag := p.l.global
-	prev, known := p.st.entries[key]
-	sum := md5.Sum(want)
-	if etag != "" && ((known && sameETag(prev.ETag, etag) && prev.ACL == h) || sameETag(etag, hex.EncodeToString(sum[:]))) {
-		p.done(key, h, &entry{ETag: etag, ACL: h, Created: prev.Created}, false, false)
-		return
-	}
-	if p.t.Observe {
-		p.pending(key)
-		return
-	}
-	repaired := known && etag != "" && !sameETag(prev.ETag, etag)
-	p.tasks = append(p.tasks, func(ctx context.Context) {
-		newETag, err := p.put(ctx, key, want, etag)
-		if err != nil {
-			p.failed(key, err)
-			return
-		}
-		p.done(key, h, &entry{ETag: newETag, ACL: h, Created: etag == "" || prev.Created}, true, repaired)
-	})
-}
-
-// put writes a file conditionally: If-Match the ETag read, or
-// If-None-Match: * when there was none.
-func (p *pass) put(ctx context.Context, key string, body []byte, ifMatch string) (string, error) {
-	in := &s3.PutObjectInput{Bucket: &p.t.Bucket, Key: &key, Body: bytes.NewReader(body), ContentType: aws.String("application/json")}
-	if ifMatch != "" {
-		in.IfMatch = aws.String(ifMatch)
-	} else {
-		in.IfNoneMatch = aws.String("*")
-	}
-	out, err := p.api.PutObject(ctx, in)
-	if err != nil {
-		return "", err
-	}
-	return aws.ToString(out.ETag), nil
-}
-
-// get reads a file and the ETag of what it read.
-func (p *pass) get(ctx context.Context, key string) ([]byte, string, error) {
-	out, err := p.api.GetObject(ctx, &s3.GetObjectInput{Bucket: &p.t.Bucket, Key: &key}, quietChecksums)
-	if err != nil {
-		return nil, "", err
-	}
-	defer out.Body.Close()
-	data, err := io.ReadAll(out.Body)
-	return data, aws.ToString(out.ETag), err
-}
-
-func (p *pass) remove(ctx context.Context, key, ifMatch string) error {
-	_, err := p.api.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &p.t.Bucket, Key: &key, IfMatch: aws.String(ifMatch)})
-	return err
 }
 
 // aclHash hashes the ACLs the files hold after the pass: the global file's
 // rules hash, or every right sidecar's key and ACL, so it moves when (and
 // only when) an ACL the service reads moves.
 func (p *pass) aclHash() string {
-	if len(p.held) == 0 && p.t.Mode == kbv1.AccessControlGlobal {
+	if p.t.Mode == kbv1.AccessControlGlobal {
+		for _, h := range p.held {
+			if h.key == p.t.GlobalFile {
+				return h.hash
+			}
+		}
 		return ""
 	}
-	if h, ok := p.held[p.t.GlobalFile]; ok && p.t.Mode == kbv1.AccessControlGlobal {
-		return h
-	}
+	slices.SortFunc(p.held, func(a, b heldACL) int { return strings.Compare(a.key, b.key) })
 	sum := sha256.New()
 	fmt.Fprintf(sum, "kbwarden-sidecars-v1\nformat=%s\n", p.t.Policy.Format())
-	for _, k := range slices.Sorted(maps.Keys(p.held)) {
-		fmt.Fprintf(sum, "%s\x00%s\n", k, p.held[k])
+	for _, h := range p.held {
+		fmt.Fprintf(sum, "%s\x00%s\n", h.key, h.hash)
 	}
 	return hex.EncodeToString(sum.Sum(nil))
 }
@@ -204,8 +164,19 @@ func (p *pass) aclHash() string {
 // classify sorts a RenderSidecar error into a problem kind.
 func classify(err error) ProblemKind {
 	var tooLarge *acl.SidecarTooLargeError
-	if errors.As(err, &tooLarge) {
+	if errors.As(err, &tooLarge) || isTooLarge(err) {
 		return OverLimit
 	}
 	return Unparseable
+}
+
+// whollyKbwarden reports whether body holds nothing but what kbwarden
+// writes: a global ACL file, or a sidecar whose only field is kbwarden's
+// ACL field in format. It decides version-1 "created" entries (Legacy).
+func whollyKbwarden(body []byte, format kbv1.ACLFormat) bool {
+	if acl.ParseGlobalFile(body) == nil {
+		return true
+	}
+	out, _, err := acl.RenderSidecar(body, nil, format, len(body)+2)
+	return err == nil && string(out) == "{}"
 }

@@ -2,8 +2,6 @@ package aclsync
 
 import (
 	"context"
-	"maps"
-	"slices"
 
 	"github.com/kbwarden/kbwarden/internal/acl"
 )
@@ -14,7 +12,9 @@ import (
 // ETag is new to kbwarden or the rules changed its ACL. Then orphans.
 func (p *pass) sidecars() {
 	format, limit := p.t.Policy.Format(), p.t.SizeLimit
-	for _, doc := range slices.Sorted(maps.Keys(p.l.docs)) {
+	readLimit := sidecarReadLimit(p.t)
+	for _, d := range p.l.docs {
+		doc := d.key
 		want := p.t.Policy.ForKey(doc)
 		key, err := acl.SidecarKey(doc, p.t.MetadataPrefix)
 		if err != nil {
@@ -22,9 +22,9 @@ func (p *pass) sidecars() {
 			continue
 		}
 		wh := hashACL(want)
-		etag, exists := p.l.sidecars[key]
+		live, exists := p.l.sidecars.find(key)
 		prev, known := p.st.entries[key]
-		current := known && exists && sameETag(prev.ETag, etag)
+		current := known && exists && sameETag(prev.ETag, live.etag)
 		switch {
 		case current && prev.Skip != "" && (prev.SkipFor == "" || prev.SkipFor == wh):
 			p.problem(problemKey(doc, key, prev.SkipKind), prev.SkipKind, prev.Skip)
@@ -49,16 +49,22 @@ func (p *pass) sidecars() {
 				continue
 			}
 			p.tasks = append(p.tasks, func(ctx context.Context) {
-				newETag, err := p.put(ctx, key, out, "")
+				newETag, err := p.put(ctx, p.t.Bucket, key, out, "")
 				if err != nil {
 					p.failed(key, err)
 					return
 				}
-				p.done(key, wh, &entry{ETag: newETag, ACL: wh, Created: true}, true, false)
+				p.done(key, wh, &entry{ETag: newETag, ACL: wh, Own: newETag}, true, false)
 			})
 			continue
+		case live.size > readLimit:
+			// The service skips it; reading it could exhaust memory.
+			msg := "the existing sidecar " + (&tooLargeError{Size: live.size, Limit: readLimit}).Error() + ", and the service skips sidecars that large"
+			p.record(key, entry{ETag: live.etag, Own: prev.Own, Legacy: prev.Legacy, Skip: msg, SkipKind: OverLimit})
+			p.problem(doc, OverLimit, msg)
+			continue
 		}
-		drifted := known && !sameETag(prev.ETag, etag)
+		drifted := known && !sameETag(prev.ETag, live.etag)
 		p.tasks = append(p.tasks, func(ctx context.Context) { p.update(ctx, doc, key, want, wh, prev, drifted) })
 	}
 	p.orphans()
@@ -66,77 +72,108 @@ func (p *pass) sidecars() {
 
 // update reads an existing sidecar and, when its ACL is not the wanted
 // one, rewrites it keeping every other field, conditionally on the ETag read.
+//
+// Ownership moves only with kbwarden's own writes: an ETag kbwarden reads
+// is recorded as what it knows (ETag), never as its own (Own). Carrying
+// "created" forward to a read ETag is what once made a sidecar someone
+// edited (a Title added, the ACL kept) look like kbwarden's own file, to be
+// deleted on cleanup with the editor's fields.
 func (p *pass) update(ctx context.Context, doc, key string, want acl.ACL, wh string, prev entry, drifted bool) {
-	body, etag, err := p.get(ctx, key)
-	if err != nil {
+	format := p.t.Policy.Format()
+	body, etag, err := getBounded(ctx, p.api, p.t.Bucket, key, sidecarReadLimit(p.t))
+	if err != nil && !isTooLarge(err) {
 		p.failed(key, err)
 		return
 	}
-	out, changed, err := acl.RenderSidecar(body, want, p.t.Policy.Format(), p.t.SizeLimit)
+	out, changed := []byte(nil), false
+	if err == nil {
+		out, changed, err = acl.RenderSidecar(body, want, format, p.t.SizeLimit)
+	}
 	if err != nil {
 		kind, skipFor := classify(err), ""
 		if kind == OverLimit {
 			skipFor = wh
 		}
-		p.record(key, entry{ETag: etag, Created: prev.Created, Skip: err.Error(), SkipKind: kind, SkipFor: skipFor})
+		if etag != "" {
+			p.record(key, entry{ETag: etag, Own: prev.Own, Legacy: prev.Legacy, Skip: err.Error(), SkipKind: kind, SkipFor: skipFor})
+		}
 		p.problem(problemKey(doc, key, kind), kind, err.Error())
 		return
 	}
 	if !changed {
-		p.done(key, wh, &entry{ETag: etag, ACL: wh, Created: prev.Created}, false, false)
+		p.done(key, wh, &entry{ETag: etag, ACL: wh, Own: prev.Own, Legacy: prev.Legacy}, false, false)
 		return
 	}
 	if p.t.Observe {
-		cur, _ := acl.ParseSidecarACL(body, p.t.Policy.Format())
-		p.record(key, entry{ETag: etag, ACL: hashACL(cur), Created: prev.Created})
+		cur, _ := acl.ParseSidecarACL(body, format)
+		p.record(key, entry{ETag: etag, ACL: hashACL(cur), Own: prev.Own, Legacy: prev.Legacy})
 		p.pending(key)
 		return
 	}
-	if prev.Created && string(out) == "{}" {
+	own := sameETag(prev.Own, etag) || prev.Legacy && whollyKbwarden(body, format)
+	if own && string(out) == "{}" {
 		// kbwarden's own file with nothing left to say: remove it.
 		p.removeOwned(ctx, key, etag)
 		return
 	}
-	newETag, err := p.put(ctx, key, out, etag)
+	newETag, err := p.put(ctx, p.t.Bucket, key, out, etag)
 	if err != nil {
 		p.failed(key, err)
 		return
 	}
-	p.done(key, wh, &entry{ETag: newETag, ACL: wh, Created: prev.Created}, true, drifted)
+	e := entry{ETag: newETag, ACL: wh}
+	if own {
+		e.Own = newETag
+	}
+	p.done(key, wh, &e, true, drifted)
 }
 
-// removeOwned deletes a sidecar kbwarden created (conditionally on etag),
-// forgets it, and counts the deletion as a write of this pass.
+// removeOwned deletes a sidecar that is wholly kbwarden's (conditionally on
+// etag), forgets it, and counts the deletion as a write of this pass.
 func (p *pass) removeOwned(ctx context.Context, key, etag string) {
-	if err := p.remove(ctx, key, etag); err != nil {
+	if err := p.remove(ctx, p.t.Bucket, key, etag); err != nil {
 		p.failed(key, err)
 		return
 	}
-	p.mu.Lock()
-	p.st.drop(key)
-	p.res.Written++
-	p.mu.Unlock()
+	p.forgetFile(key, true)
 }
 
-// orphans handles sidecars whose document is gone: removed when kbwarden
-// created them and nobody changed them since, otherwise left and reported.
+// orphans handles sidecars whose document is gone: removed when they are
+// wholly kbwarden's (the live ETag is that of kbwarden's own PUT),
+// otherwise left and reported.
 func (p *pass) orphans() {
-	for _, key := range slices.Sorted(maps.Keys(p.l.sidecars)) {
+	format := p.t.Policy.Format()
+	for _, sc := range p.l.sidecars {
+		key, etag := sc.key, sc.etag
 		doc, _ := acl.DocumentKeyOf(key, p.t.MetadataPrefix)
-		if _, ok := p.l.docs[doc]; ok {
+		if p.l.docs.has(doc) {
 			continue
 		}
-		etag := p.l.sidecars[key]
 		prev, known := p.st.entries[key]
 		switch {
-		case !known || !prev.Created:
+		case !known || prev.Own == "" && !prev.Legacy:
 			p.problem(key, Orphan, "its document is gone; left because kbwarden did not create it")
-		case !sameETag(prev.ETag, etag):
-			p.problem(key, Orphan, "its document is gone; left because it changed since kbwarden wrote it")
-		case p.t.Observe:
+		case sameETag(prev.Own, etag) && p.t.Observe:
 			p.pending(key)
-		default:
+		case sameETag(prev.Own, etag):
 			p.tasks = append(p.tasks, func(ctx context.Context) { p.removeOwned(ctx, key, etag) })
+		case prev.Legacy && sameETag(prev.ETag, etag) && sc.size <= sidecarReadLimit(p.t):
+			p.tasks = append(p.tasks, func(ctx context.Context) {
+				body, read, err := getBounded(ctx, p.api, p.t.Bucket, key, sidecarReadLimit(p.t))
+				switch {
+				case err != nil:
+					p.failed(key, err)
+				case !whollyKbwarden(body, format):
+					p.record(key, entry{ETag: read, ACL: prev.ACL})
+					p.problem(key, Orphan, "its document is gone; left because it holds fields kbwarden did not write")
+				case p.t.Observe:
+					p.pending(key)
+				default:
+					p.removeOwned(ctx, key, read)
+				}
+			})
+		default:
+			p.problem(key, Orphan, "its document is gone; left because it changed since kbwarden wrote it")
 		}
 	}
 }

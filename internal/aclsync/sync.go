@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -22,85 +21,6 @@ import (
 // DefaultConcurrency bounds the S3 calls of one pass running at once.
 const DefaultConcurrency = 16
 
-// Target is what one pass keeps in sync: the documents bucket and prefix of
-// one KnowledgeBase and its compiled rules.
-type Target struct {
-	// Bucket and Prefix locate the documents.
-	Bucket, Prefix string
-	// Owner names the KnowledgeBase as "<namespace>.<name>"; it names the
-	// bookkeeping folder, so KnowledgeBases sharing a bucket keep apart.
-	Owner string
-	// Mode is None (list only), Global or PerDocument.
-	Mode kbv1.AccessControlMode
-	// Policy is the compiled rules; unused in mode None.
-	Policy *acl.Policy
-	// GlobalFile is the global file's key (mode Global).
-	GlobalFile string
-	// MetadataPrefix puts sidecars in a parallel tree (see acl.SidecarKey).
-	MetadataPrefix string
-	// SizeLimit is the largest sidecar written (acl.SidecarSizeLimit).
-	SizeLimit int
-	// Observe writes nothing (driftPolicy Observe): what would be written
-	// or removed is returned in Result.Pending.
-	Observe bool
-}
-
-// ProblemKind classifies why a file was not brought in sync.
-type ProblemKind string
-
-// Problem kinds.
-const (
-	// Unparseable: an existing sidecar is not a JSON object kbwarden can edit
-	// (or holds the other format's ACL key); it is never overwritten.
-	Unparseable ProblemKind = "Unparseable"
-	// OverLimit: the sidecar would exceed the size limit, or its key S3's
-	// 1,024-byte limit; it is not written.
-	OverLimit ProblemKind = "OverLimit"
-	// Changed: the file changed between kbwarden's read and its write; the
-	// next pass retries.
-	Changed ProblemKind = "Changed"
-	// Orphan: a sidecar whose document is gone, left because kbwarden did
-	// not create it or someone changed it since.
-	Orphan ProblemKind = "Orphan"
-	// Failed: the write failed (after the SDK's retries).
-	Failed ProblemKind = "Failed"
-)
-
-// Problem is one file or document kbwarden could not bring in sync.
-type Problem struct {
-	// Key is the document's key (over-limit) or the file's key (others).
-	Key    string
-	Kind   ProblemKind
-	Detail string
-}
-
-// String renders "key: what is wrong".
-func (p Problem) String() string { return p.Key + ": " + p.Detail }
-
-// Result is what one pass saw and did.
-type Result struct {
-	// Documents is the number of documents; Fingerprint a SHA-256 over
-	// their sorted keys and ETags.
-	Documents   int
-	Fingerprint string
-	// Unreachable lists, sorted, the documents nobody may retrieve.
-	Unreachable []string
-	// InSync counts documents (PerDocument) or files (Global) already right.
-	InSync int
-	// Written counts ACL files written or removed this pass; Repaired is
-	// the part of them someone had changed since kbwarden wrote them.
-	Written, Repaired int
-	// Pending lists (Observe) the files that would be written or removed.
-	Pending []string
-	// Unparseable and OverLimit count the problems of those kinds.
-	Unparseable, OverLimit int
-	// Problems are sorted by key.
-	Problems []Problem
-	// ACLHash changes exactly when the ACL the files hold changes; empty in
-	// mode None.
-	ACLHash string
-}
-
 // Syncer runs passes and keeps each KnowledgeBase's manifest in memory
 // between them. It is safe for concurrent use by different KnowledgeBases;
 // passes of the same KnowledgeBase must not overlap (controller-runtime
@@ -113,15 +33,17 @@ type Syncer struct {
 	states map[string]*state
 }
 
-func (s *Syncer) stateFor(t *Target) *state {
+func stateKey(t *Target) string { return t.Owner + "\x00" + t.Bucket }
+
+func (s *Syncer) stateFor(t *Target, where location) *state {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.states == nil {
 		s.states = map[string]*state{}
 	}
-	k := t.Bucket + "\x00" + t.Owner
+	k := stateKey(t)
 	if s.states[k] == nil {
-		s.states[k] = newState()
+		s.states[k] = newState(where)
 	}
 	return s.states[k]
 }
@@ -129,72 +51,201 @@ func (s *Syncer) stateFor(t *Target) *state {
 func (s *Syncer) forget(t *Target) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.states, t.Bucket+"\x00"+t.Owner)
+	delete(s.states, stateKey(t))
+}
+
+// Forget drops what the Syncer holds in memory for owner ("namespace.name"),
+// in every bucket: the caller calls it when the KnowledgeBase is gone, so
+// the manifest of a deleted KnowledgeBase (megabytes at 100,000 documents)
+// does not stay cached for the life of the process.
+func (s *Syncer) Forget(owner string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k := range s.states {
+		if strings.HasPrefix(k, owner+"\x00") {
+			delete(s.states, k)
+		}
+	}
 }
 
 // Sync runs one pass. Listing and manifest errors are returned as the SDK
 // gave them (wrapped), for the caller to classify; a failed write does not
 // stop the other files, and the first such error is returned after the
-// pass recorded what it did.
+// pass recorded what it did. A bookkeeping location inside the data source
+// is a *BookkeepingInScopeError, returned before anything is listed.
+//
+// When the layout changed (mode, bucket, prefix, metadataPrefix, global
+// file or format), the files of the old layout are taken out first (see
+// retire); the new layout is written only once they all are settled.
 func (s *Syncer) Sync(ctx context.Context, api S3API, t Target) (*Result, error) {
-	l, err := list(ctx, api, &t)
-	if err != nil {
-		return nil, err
-	}
-	res := &Result{Documents: len(l.docs), Fingerprint: fingerprint(l.docs)}
 	if t.Mode == kbv1.AccessControlNone || t.Mode == "" {
-		return res, nil
+		l, err := list(ctx, api, &t, nil, nil)
+		if err != nil {
+			return nil, err
+		}
+		return &Result{Documents: len(l.docs), Fingerprint: fingerprint(l.docs)}, nil
 	}
 	if t.Policy == nil {
 		return nil, errors.New("aclsync: no compiled policy")
 	}
-	st := s.stateFor(&t)
-	dir := bookkeepingDir(t.Owner)
-	leftovers, err := st.load(ctx, api, t.Bucket, dir, l.manifest)
+	book, err := bookkeeping(&t)
 	if err != nil {
-		s.forget(&t)
-		return nil, fmt.Errorf("reading kbwarden's manifest: %w", err)
+		return nil, err
 	}
+	st := s.stateFor(&t, book)
+	p := &pass{syncer: s, api: api, t: &t, st: st, res: &Result{}}
+	if err := p.listAndLoad(ctx, book); err != nil {
+		s.forget(&t)
+		return nil, err
+	}
+	cur := layoutOf(&t)
+	if keys := p.retiringKeys(cur); len(keys) > 0 {
+		bucket, format := t.Bucket, t.Policy.Format()
+		if st.layout != nil {
+			bucket, format = st.layout.Bucket, st.layout.Format
+		}
+		p.retireAll(keys, bucket, format)
+		p.run(ctx)
+		if p.blocked {
+			return p.finish(ctx, book)
+		}
+		if p.res.Retired > 0 { // the old files may have shared keys with the new: look again
+			p.l, err = list(ctx, api, &t, &book, nil)
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	if !t.Observe {
+		for _, k := range p.retained {
+			cur.retain(k)
+		}
+		if st.layout != nil {
+			for _, k := range st.layout.Retained {
+				cur.retain(k)
+			}
+		}
+		st.setLayout(cur)
+	}
+	p.notDocuments()
+	p.plan()
+	p.run(ctx)
+	return p.finish(ctx, book)
+}
+
+// listAndLoad lists the buckets and brings the manifest up to date,
+// reading it from the old default location (and moving it) when the
+// bookkeeping location has none yet.
+func (p *pass) listAndLoad(ctx context.Context, book location) error {
+	var legacy *location
+	if old := legacyLocation(p.t); old != book && !p.st.legacyGone {
+		legacy = &old
+	}
+	l, err := list(ctx, p.api, p.t, &book, legacy)
+	if err != nil {
+		return err
+	}
+	p.l = l
+	leftovers, found, err := p.st.load(ctx, p.api, book, l.manifest)
+	if err != nil {
+		return fmt.Errorf("reading kbwarden's manifest: %w", err)
+	}
+	p.leftovers = leftovers
+	if legacy != nil && len(l.legacy) > 0 {
+		if !found {
+			old := newState(*legacy)
+			if _, _, err := old.load(ctx, p.api, *legacy, l.legacy); err != nil {
+				return fmt.Errorf("reading kbwarden's manifest at its old location: %w", err)
+			}
+			p.st.adopt(old)
+		}
+		for _, o := range l.legacy {
+			p.migrated = append(p.migrated, o.key)
+		}
+	} else if legacy != nil {
+		p.st.legacyGone = true
+	}
+	return nil
+}
+
+// plan drops what is gone, excludes from the documents every file of
+// kbwarden's (old global files included), and plans the layout's files.
+func (p *pass) plan() {
+	t, l, st := p.t, p.l, p.st
+	global := t.Mode == kbv1.AccessControlGlobal
 	for k := range st.entries {
-		if _, ok := l.sidecars[k]; !ok && !(t.Mode == kbv1.AccessControlGlobal && k == t.GlobalFile && l.global != "") {
+		listed := l.sidecars.has(k)
+		if global {
+			listed = k == t.GlobalFile && l.global.key != ""
+		}
+		if !listed && !retires(k, st.layout, layoutOf(t)) {
 			st.drop(k) // the file is gone; nothing to remember
 		}
 	}
-	p := &pass{syncer: s, api: api, t: &t, l: l, st: st, res: res, held: map[string]string{}}
-	for _, doc := range slices.Sorted(maps.Keys(l.docs)) {
-		if !t.Policy.ForKey(doc).Reachable() {
-			res.Unreachable = append(res.Unreachable, doc)
+	for _, d := range l.docs {
+		if !t.Policy.ForKey(d.key).Reachable() {
+			p.res.Unreachable = append(p.res.Unreachable, d.key)
 		}
 	}
-	if t.Mode == kbv1.AccessControlGlobal {
+	if global {
 		p.global()
 	} else {
 		p.sidecars()
 	}
-	p.run(ctx)
-	res.ACLHash = p.aclHash()
+}
+
+// notDocuments removes from the documents every key that is an ACL file
+// of kbwarden's: one its manifest records (an old layout's global file) or
+// an old global file it left in place. None of them may get a sidecar.
+func (p *pass) notDocuments() {
+	p.l.docs = slices.DeleteFunc(p.l.docs, func(o object) bool {
+		if _, known := p.st.entries[o.key]; known || slices.Contains(p.retained, o.key) {
+			return true
+		}
+		return p.st.layout != nil && slices.Contains(p.st.layout.Retained, o.key)
+	})
+}
+
+// finish fills the result in and, unless observing, saves the manifest and
+// deletes the leftover and moved shards.
+func (p *pass) finish(ctx context.Context, book location) (*Result, error) {
+	res := p.res
+	p.notDocuments()
+	res.Documents, res.Fingerprint = len(p.l.docs), fingerprint(p.l.docs)
+	if res.LayoutChangePending = p.blocked; !p.blocked {
+		res.ACLHash = p.aclHash()
+	}
 	slices.SortFunc(res.Problems, func(a, b Problem) int { return strings.Compare(a.Key, b.Key) })
 	slices.Sort(res.Pending)
-	if t.Observe {
+	if p.t.Observe {
 		return res, p.err
 	}
-	obsolete, err := st.save(ctx, api, t.Bucket, dir)
+	obsolete, err := p.st.save(ctx, p.api)
 	if err != nil {
 		return res, errors.Join(p.err, err)
 	}
-	for _, key := range append(leftovers, obsolete...) {
-		if _, err := api.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &t.Bucket, Key: &key}); err != nil {
+	for _, key := range append(p.leftovers, obsolete...) {
+		if _, err := p.api.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &book.bucket, Key: &key}); err != nil {
 			return res, errors.Join(p.err, err)
 		}
+	}
+	if len(p.migrated) > 0 {
+		old := legacyLocation(p.t)
+		for _, key := range p.migrated {
+			if _, err := p.api.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &old.bucket, Key: &key}); err != nil {
+				return res, errors.Join(p.err, err)
+			}
+		}
+		p.st.legacyGone = true
 	}
 	return res, p.err
 }
 
 // fingerprint hashes the sorted document keys and ETags.
-func fingerprint(docs map[string]string) string {
+func fingerprint(docs objects) string {
 	h := sha256.New()
-	for _, k := range slices.Sorted(maps.Keys(docs)) {
-		fmt.Fprintf(h, "%s\x00%s\n", k, strings.Trim(docs[k], `"`))
+	for _, d := range docs {
+		fmt.Fprintf(h, "%s\x00%s\n", d.key, strings.Trim(d.etag, `"`))
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
@@ -209,7 +260,7 @@ func hashACL(a acl.ACL) string {
 	return hex.EncodeToString(sum[:8])
 }
 
-func sameETag(a, b string) bool { return strings.Trim(a, `"`) == strings.Trim(b, `"`) }
+func sameETag(a, b string) bool { return a != "" && strings.Trim(a, `"`) == strings.Trim(b, `"`) }
 
 // isPrecondition reports a failed If-Match / If-None-Match (or a concurrent
 // conditional write): the file changed under kbwarden.

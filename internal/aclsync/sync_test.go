@@ -103,9 +103,10 @@ func TestSyncConditionalWrite(t *testing.T) {
 	g.Expect(body).To(Equal(`{"AccessControlList":[{"Name":"Everyone","Type":"GROUP","Access":"ALLOW"}],"Title":"B"}`))
 }
 
-// TestSyncOrphansAndCleanup: when documents go, only the sidecars kbwarden
-// created and nobody changed are removed; Cleanup removes kbwarden's files
-// and manifest and nothing else.
+// TestSyncOrphansAndCleanup: when documents go, only the sidecars that are
+// wholly kbwarden's are removed; Cleanup deletes those, strips kbwarden's
+// ACL field from everyone else's, removes the manifest, and touches nothing
+// else.
 func TestSyncOrphansAndCleanup(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
@@ -136,14 +137,15 @@ func TestSyncOrphansAndCleanup(t *testing.T) {
 
 	removed, left, err := s.Cleanup(ctx, counted, target)
 	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(removed).To(Equal(1), "docs/kept.txt's sidecar; kept2's was someone else's")
-	g.Expect(left).To(ConsistOf(HaveField("Key", "docs/edited.txt.metadata.json")), "changed since kbwarden wrote it")
-	for key, want := range map[string]bool{
-		"docs/kept.txt.metadata.json": false, "docs/kept2.txt.metadata.json": true,
-		"docs/edited.txt.metadata.json": true, "docs/theirs.txt.metadata.json": true, "docs/kept.txt": true,
+	g.Expect(removed).To(Equal(3), "kept's sidecar deleted; kbwarden's field stripped from kept2's and theirs")
+	g.Expect(left).To(BeEmpty(), "edited's holds nothing of kbwarden's")
+	for key, want := range map[string]string{
+		"docs/kept.txt.metadata.json": "", "docs/kept2.txt.metadata.json": `{"Title":"K"}`,
+		"docs/edited.txt.metadata.json": `{"Title":"someone's"}`, "docs/theirs.txt.metadata.json": `{"Title":"T"}`, "docs/kept.txt": "text",
 	} {
-		_, ok := read(t, bucket, key)
-		g.Expect(ok).To(Equal(want), key)
+		body, ok := read(t, bucket, key)
+		g.Expect(ok).To(Equal(want != ""), key)
+		g.Expect(body).To(Equal(want), key)
 	}
 	out, err := raw.ListObjectsV2(ctx, listInput(bucket, ".kbwarden/"))
 	g.Expect(err).NotTo(HaveOccurred())
