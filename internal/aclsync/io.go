@@ -64,7 +64,7 @@ func getBounded(ctx context.Context, api S3API, bucket, key string, limit int64)
 	if int64(len(data)) > limit {
 		return nil, "", &tooLargeError{Size: int64(len(data)), Limit: limit}
 	}
-	return data, aws.ToString(out.ETag), nil
+	return data, compactETag(aws.ToString(out.ETag)), nil
 }
 
 // put writes an ACL file conditionally: If-Match the ETag read, or
@@ -73,7 +73,7 @@ func getBounded(ctx context.Context, api S3API, bucket, key string, limit int64)
 func (p *pass) put(ctx context.Context, bucket, key string, body []byte, ifMatch string) (string, error) {
 	in := &s3.PutObjectInput{Bucket: &bucket, Key: &key, Body: bytes.NewReader(body), ContentType: aws.String("application/json")}
 	if ifMatch != "" {
-		in.IfMatch = aws.String(ifMatch)
+		in.IfMatch = aws.String(expandETag(ifMatch))
 	} else {
 		in.IfNoneMatch = aws.String("*")
 	}
@@ -82,12 +82,12 @@ func (p *pass) put(ctx context.Context, bucket, key string, body []byte, ifMatch
 		return "", err
 	}
 	p.wroteAt(out.ResultMetadata)
-	return aws.ToString(out.ETag), nil
+	return compactETag(aws.ToString(out.ETag)), nil
 }
 
 // remove deletes an ACL file if its ETag is still ifMatch.
 func (p *pass) remove(ctx context.Context, bucket, key, ifMatch string) error {
-	out, err := p.api.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &bucket, Key: &key, IfMatch: aws.String(ifMatch)})
+	out, err := p.api.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &bucket, Key: &key, IfMatch: aws.String(expandETag(ifMatch))})
 	if err != nil {
 		return err
 	}

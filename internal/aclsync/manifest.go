@@ -58,17 +58,17 @@ type diskEntry struct {
 }
 
 func (e entry) disk() diskEntry {
-	d := diskEntry{ETag: e.ETag, ACL: e.ACL, Legacy: e.Legacy, Skip: e.Skip, SkipKind: e.SkipKind, SkipFor: e.SkipFor}
+	d := diskEntry{ETag: expandETag(e.ETag), ACL: e.ACL, Legacy: e.Legacy, Skip: e.Skip, SkipKind: e.SkipKind, SkipFor: e.SkipFor}
 	if e.Own != "" && e.Own == e.ETag {
 		d.Mine = true
 	} else {
-		d.Own = e.Own
+		d.Own = expandETag(e.Own)
 	}
 	return d
 }
 
 func (d diskEntry) entry() entry {
-	e := entry{ETag: d.ETag, ACL: d.ACL, Own: d.Own, Legacy: d.Legacy, Skip: d.Skip, SkipKind: d.SkipKind, SkipFor: d.SkipFor}
+	e := entry{ETag: compactETag(d.ETag), ACL: d.ACL, Own: compactETag(d.Own), Legacy: d.Legacy, Skip: d.Skip, SkipKind: d.SkipKind, SkipFor: d.SkipFor}
 	if d.Mine {
 		e.Own = e.ETag
 	}

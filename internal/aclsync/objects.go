@@ -57,5 +57,5 @@ func objectOf(o types.Object, encoded bool) (object, error) {
 		}
 		key = dec
 	}
-	return object{key: key, etag: aws.ToString(o.ETag), size: aws.ToInt64(o.Size)}, nil
+	return object{key: key, etag: compactETag(aws.ToString(o.ETag)), size: aws.ToInt64(o.Size)}, nil
 }

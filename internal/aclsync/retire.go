@@ -38,6 +38,10 @@ func (p *pass) retireAll(keys []string, bucket string, format kbv1.ACLFormat) {
 // The entry is forgotten once the file is settled; a file that changed
 // while kbwarden was at it keeps its entry and blocks the pass (retried).
 func (p *pass) retire(ctx context.Context, bucket, key string, e entry, format kbv1.ACLFormat) {
+	if e.SkipKind == NotOwned && e.Own == "" && !e.Legacy {
+		p.retired(key, false) // never kbwarden's: nothing to take out
+		return
+	}
 	if e.Own != "" {
 		err := p.remove(ctx, bucket, key, e.Own)
 		switch {

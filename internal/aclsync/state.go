@@ -183,7 +183,7 @@ func (st *state) save(ctx context.Context, api S3API) (obsolete []string, err er
 		key := shardName(st.where.dir, st.shards, i)
 		in := &s3.PutObjectInput{Bucket: &st.where.bucket, Key: &key, Body: bytes.NewReader(data), ContentType: aws.String("application/json")}
 		if etag, ok := st.etags[i]; ok {
-			in.IfMatch = aws.String(etag)
+			in.IfMatch = aws.String(expandETag(etag))
 		} else {
 			in.IfNoneMatch = aws.String("*")
 		}
@@ -193,7 +193,7 @@ func (st *state) save(ctx context.Context, api S3API) (obsolete []string, err er
 			st.reset()
 			return nil, fmt.Errorf("writing the manifest shard %s: %w", key, err)
 		}
-		st.etags[i] = aws.ToString(out.ETag)
+		st.etags[i] = compactETag(aws.ToString(out.ETag))
 		delete(st.dirty, i)
 	}
 	return obsolete, nil

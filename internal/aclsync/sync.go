@@ -245,7 +245,7 @@ func (p *pass) finish(ctx context.Context, book location) (*Result, error) {
 func fingerprint(docs objects) string {
 	h := sha256.New()
 	for _, d := range docs {
-		fmt.Fprintf(h, "%s\x00%s\n", d.key, strings.Trim(d.etag, `"`))
+		fmt.Fprintf(h, "%s\x00%s\n", d.key, strings.Trim(expandETag(d.etag), `"`))
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
@@ -260,7 +260,6 @@ func hashACL(a acl.ACL) string {
 	return hex.EncodeToString(sum[:8])
 }
 
-func sameETag(a, b string) bool { return a != "" && strings.Trim(a, `"`) == strings.Trim(b, `"`) }
 
 // isPrecondition reports a failed If-Match / If-None-Match (or a concurrent
 // conditional write): the file changed under kbwarden.
