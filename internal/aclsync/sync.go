@@ -260,7 +260,6 @@ func hashACL(a acl.ACL) string {
 	return hex.EncodeToString(sum[:8])
 }
 
-
 // isPrecondition reports a failed If-Match / If-None-Match (or a concurrent
 // conditional write): the file changed under kbwarden.
 func isPrecondition(err error) bool {
