@@ -125,7 +125,7 @@ func run(args []string) error {
 	if err != nil {
 		return fmt.Errorf("creating the manager: %w", err)
 	}
-	if err := (&controllers.KnowledgeBaseReconciler{
+	if err := controllers.NewKnowledgeBaseReconciler(controllers.Config{
 		Client:                  mgr.GetClient(),
 		Recorder:                mgr.GetEventRecorder(controllers.ControllerName),
 		APIReader:               mgr.GetAPIReader(),

@@ -76,11 +76,11 @@ func (r *KnowledgeBaseReconciler) recordReadyTransition(before, obj *kbv1.Knowle
 	}
 	switch {
 	case now.Status == metav1.ConditionTrue && was != nil && was.Status == metav1.ConditionFalse && !inProgress(was.Reason):
-		r.event(obj, corev1.EventTypeNormal, "Recovered", "Reconcile", "%s", now.Message)
+		r.events.event(obj, corev1.EventTypeNormal, "Recovered", "Reconcile", "%s", now.Message)
 	case now.Status == metav1.ConditionTrue, inProgress(now.Reason):
-		r.event(obj, corev1.EventTypeNormal, now.Reason, "Reconcile", "%s", now.Message)
+		r.events.event(obj, corev1.EventTypeNormal, now.Reason, "Reconcile", "%s", now.Message)
 	default:
-		r.event(obj, corev1.EventTypeWarning, now.Reason, "Reconcile", "%s", now.Message)
+		r.events.event(obj, corev1.EventTypeWarning, now.Reason, "Reconcile", "%s", now.Message)
 	}
 }
 
@@ -103,7 +103,7 @@ func (r *KnowledgeBaseReconciler) patchStatus(ctx context.Context, before, obj *
 	}
 	base := obj.DeepCopy()
 	base.Status = before.Status
-	if err := r.Status().Patch(ctx, obj, client.MergeFrom(base)); err != nil && !apierrors.IsNotFound(err) {
+	if err := r.client.Status().Patch(ctx, obj, client.MergeFrom(base)); err != nil && !apierrors.IsNotFound(err) {
 		return err
 	}
 	return nil

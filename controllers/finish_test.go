@@ -83,7 +83,7 @@ func TestFinish(t *testing.T) {
 			kb.Generation = 3
 			c := fake.NewClientBuilder().WithScheme(testenv.Scheme()).WithObjects(kb).WithStatusSubresource(kb).Build()
 			rec := events.NewFakeRecorder(10)
-			r := &KnowledgeBaseReconciler{Client: c, Recorder: rec}
+			r := NewKnowledgeBaseReconciler(Config{Client: c, Recorder: rec})
 
 			before := kb.DeepCopy()
 			obj := kb.DeepCopy()

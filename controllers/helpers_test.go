@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -87,3 +88,15 @@ func repairs(g gomega.Gomega, kb *kbv1.KnowledgeBase, concern string) float64 {
 }
 
 func faultOf(status int, code string) testenv.Fault { return testenv.Fault{Status: status, Code: code} }
+
+// directPass is the pass a step sees when run outside the manager, as a
+// second (restarted) controller would run it: the AWS target resolved as
+// the preconditions step does, and the ACL report as the stored status has it.
+func directPass(t *testing.T, obj *kbv1.KnowledgeBase) *pass {
+	t.Helper()
+	tgt, err := newPreconditionsStep(nil, awsFactory, testAllowedBuckets, regionDefaults{awsFactory}).resolveTarget(context.Background(), obj)
+	if err != nil {
+		t.Fatalf("resolving the AWS target: %v", err)
+	}
+	return &pass{now: time.Now(), target: tgt, acl: reportACL(obj)}
+}

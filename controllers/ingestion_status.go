@@ -37,9 +37,9 @@ func (p *ingestionPass) inputs() ingestion.Inputs {
 		}
 	}
 	in.ACLHash, in.Fingerprint = p.current()
-	if d := p.obj.Status.Documents; d != nil && d.LastChangeTime != nil {
+	if t := p.acl.documentsChangedAt; t != nil {
 		// Rounded up, so the debounce is never up to a second short.
-		in.DocumentsChangedAt = latestInstant(d.LastChangeTime)
+		in.DocumentsChangedAt = latestInstant(t)
 	}
 	st := p.obj.Status.Ingestion
 	if j := st.LastJob; j != nil {
@@ -54,7 +54,7 @@ func (p *ingestionPass) inputs() ingestion.Inputs {
 	if token, pending := p.obj.RequestedAt(); pending {
 		in.ManualToken = token
 	}
-	in.RepairReady = p.repairReady()
+	in.RepairReady = repairReady(st.LastJob, p.policy)
 	return in
 }
 
@@ -71,7 +71,7 @@ func (p *ingestionPass) adopt(ctx context.Context) error {
 	for _, s := range jobs {
 		if string(s.Status) == jobComplete {
 			st.LastSuccessfulJob = jobFromSummary(s, nil)
-			assumeIncludes(st.LastSuccessfulJob, p.obj)
+			assumeIncludes(st.LastSuccessfulJob, p.acl)
 			break
 		}
 	}
@@ -81,7 +81,7 @@ func (p *ingestionPass) adopt(ctx context.Context) error {
 			return err
 		}
 	}
-	assumeIncludes(last, p.obj)
+	assumeIncludes(last, p.acl)
 	p.observe(ctx, last)
 	return nil
 }
@@ -95,7 +95,7 @@ func (p *ingestionPass) observe(ctx context.Context, job *kbv1.IngestionJob) {
 	isNew := prev == nil || prev.ID != job.ID
 	switch {
 	case jobRunning(job) && isNew:
-		p.r.event(p.obj, corev1.EventTypeNormal, eventIngestionStarted, "Ingest",
+		p.s.events.event(p.obj, corev1.EventTypeNormal, eventIngestionStarted, "Ingest",
 			"ingestion job %s (trigger %s) is %s; kbwarden waits for it to end", job.ID, job.Trigger, job.Status)
 	case !jobRunning(job) && (isNew || jobRunning(prev)):
 		p.ended(ctx, job)
@@ -106,7 +106,7 @@ func (p *ingestionPass) observe(ctx context.Context, job *kbv1.IngestionJob) {
 func (p *ingestionPass) started(job *kbv1.IngestionJob, d ingestion.Decision) {
 	p.obj.Status.Ingestion.LastJob = job
 	metrics.IngestionJobsStarted.WithLabelValues(p.obj.Namespace, p.obj.Name, string(d.Trigger)).Inc()
-	p.r.event(p.obj, corev1.EventTypeNormal, eventIngestionStarted, "Ingest", "started ingestion job %s (trigger %s: %s)", job.ID, d.Trigger, d.Why)
+	p.s.events.event(p.obj, corev1.EventTypeNormal, eventIngestionStarted, "Ingest", "started ingestion job %s (trigger %s: %s)", job.ID, d.Trigger, d.Why)
 	p.setOutcome(kbv1.IngestionInProgressReason, "ingestion job %s (trigger %s: %s) is %s", job.ID, d.Trigger, d.Why, job.Status)
 }
 
@@ -127,26 +127,26 @@ func (p *ingestionPass) ended(ctx context.Context, job *kbv1.IngestionJob) {
 		metrics.LastSuccessfulIngestion.WithLabelValues(ns, name).Set(float64(job.UpdatedAt.Unix()))
 		switch {
 		case len(job.FailureReasons) > 0:
-			p.r.event(p.obj, corev1.EventTypeWarning, kbv1.IngestionCompletedWithFailuresReason, "Ingest", "%s completed with failures: %s", what, summarize(job.FailureReasons))
+			p.s.events.event(p.obj, corev1.EventTypeWarning, kbv1.IngestionCompletedWithFailuresReason, "Ingest", "%s completed with failures: %s", what, summarize(job.FailureReasons))
 		case wasFailing:
-			p.r.event(p.obj, corev1.EventTypeNormal, eventIngestionRecovered, "Ingest", "%s completed%s; ingestion recovered", what, statsOf(job))
+			p.s.events.event(p.obj, corev1.EventTypeNormal, eventIngestionRecovered, "Ingest", "%s completed%s; ingestion recovered", what, statsOf(job))
 		default:
-			p.r.event(p.obj, corev1.EventTypeNormal, eventIngestionCompleted, "Ingest", "%s completed%s", what, statsOf(job))
+			p.s.events.event(p.obj, corev1.EventTypeNormal, eventIngestionCompleted, "Ingest", "%s completed%s", what, statsOf(job))
 		}
 		markOutcome(p.obj, job)
 	case jobStopped:
 		metrics.IngestionJobsFailed.WithLabelValues(ns, name, kbv1.IngestionStoppedReason).Inc()
-		p.r.event(p.obj, corev1.EventTypeWarning, kbv1.IngestionStoppedReason, "Ingest", "%s was stopped", what)
+		p.s.events.event(p.obj, corev1.EventTypeWarning, kbv1.IngestionStoppedReason, "Ingest", "%s was stopped", what)
 		markOutcome(p.obj, job)
 	default:
 		reason, detail := kbv1.IngestionFailedReason, summarize(job.FailureReasons)
 		if isAccessError(job.FailureReasons) {
 			reason = kbv1.AccessDeniedReason
-			detail = p.diagnose(ctx, job) + " (Bedrock said: " + detail + ")"
+			detail = diagnoseAccessFailure(job, p.policy) + " (Bedrock said: " + detail + ")"
 		}
 		metrics.IngestionJobsFailed.WithLabelValues(ns, name, reason).Inc()
 		markFalse(p.obj, kbv1.IngestionSucceededCondition, reason, "%s failed: %s", what, detail)
-		p.r.event(p.obj, corev1.EventTypeWarning, reason, "Ingest", "%s failed: %s", what, detail)
+		p.s.events.event(p.obj, corev1.EventTypeWarning, reason, "Ingest", "%s failed: %s", what, detail)
 	}
 }
 
@@ -194,7 +194,7 @@ func (p *ingestionPass) waitForJob() error {
 	if j.StartedAt != nil {
 		age = p.now.Sub(j.StartedAt.Time)
 	}
-	after := ingestion.PollDelay(age, p.r.shared().opts.PollMin, p.r.shared().opts.PollMax)
+	after := ingestion.PollDelay(age, p.s.opts.PollMin, p.s.opts.PollMax)
 	c := apimeta.FindStatusCondition(p.obj.Status.Conditions, kbv1.IngestionSucceededCondition)
 	if c == nil || c.Reason != kbv1.IngestionInProgressReason || !strings.Contains(c.Message, j.ID) || !strings.HasSuffix(c.Message, " is "+j.Status) {
 		p.setOutcome(kbv1.IngestionInProgressReason, "ingestion job %s (trigger %s) is %s", j.ID, j.Trigger, j.Status)

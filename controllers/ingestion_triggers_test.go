@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/onsi/gomega"
+	"k8s.io/utils/clock"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	kbv1 "github.com/kbwarden/kbwarden/api/v1alpha1"
@@ -114,10 +115,10 @@ func TestIngestionRestartAfterStart(t *testing.T) {
 	kb.Spec.Suspend = true
 	g.Expect(env.Client.Create(ctx, kb)).To(gomega.Succeed())
 	deleteOnCleanup(t, kb)
-	r := &KnowledgeBaseReconciler{Client: env.Client, AWS: awsFactory, AllowedBuckets: testAllowedBuckets, Ingestion: testIngestionOptions}
+	step := newIngestionStep(testIngestionOptions, recorder{}, clock.RealClock{}, newDriftCheckLog())
 	pass := func(obj *kbv1.KnowledgeBase) error {
 		for {
-			err := r.reconcileIngestion(ctx, obj)
+			err := step.reconcile(ctx, obj, directPass(t, obj))
 			var w *WaitingError
 			// Pending and Throttled are retried, as the manager would: this
 			// reconciler has its own start queue, like a restarted process,

@@ -108,14 +108,14 @@ func startManager(ctx context.Context) error {
 	awsFactory = awsclient.NewFactory(cfg, "", true, awsclient.WithBedrockAgentOptions(func(o *bedrockagent.Options) {
 		o.BaseEndpoint = aws.String(emu.URL())
 	}))
-	r := &KnowledgeBaseReconciler{
+	r := NewKnowledgeBaseReconciler(Config{
 		Client:         mgr.GetClient(),
 		Recorder:       mgr.GetEventRecorder(ControllerName),
 		APIReader:      mgr.GetAPIReader(),
 		AWS:            awsFactory,
 		AllowedBuckets: testAllowedBuckets,
 		Ingestion:      testIngestionOptions,
-	}
+	})
 	if err := r.SetupWithManager(mgr); err != nil {
 		return err
 	}

@@ -87,7 +87,7 @@ func TestRunbookIncident(t *testing.T) {
 	g.Expect(env.Client.Get(ctx, client.ObjectKey{Namespace: "default", Name: "runbook-policy-backup"}, cm)).To(gomega.Succeed())
 	g.Expect(cm.Data["policy-1"]).To(gomega.Equal(faulty), "the replaced policy is kept verbatim")
 	g.Expect(metav1.IsControlledBy(cm, got)).To(gomega.BeTrue())
-	g.Expect(got.Status.VectorBucket.DriftCount).To(gomega.Equal(int64(1)))
+	g.Expect(got.Status.VectorBucket.PolicyDrift.Count).To(gomega.Equal(int64(1)))
 	g.Expect(got.Status.VectorBucket.Encryption).NotTo(gomega.BeEmpty())
 
 	eventually(g, func(g gomega.Gomega) {

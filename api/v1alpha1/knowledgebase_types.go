@@ -395,6 +395,10 @@ type KnowledgeBaseStatus struct {
 	// +optional
 	VectorBucket *VectorBucketStatus `json:"vectorBucket,omitempty"`
 
+	// versioning is what kbwarden saw of the versioning of both buckets.
+	// +optional
+	Versioning *VersioningStatus `json:"versioning,omitempty"`
+
 	// documents is what kbwarden saw of the documents bucket.
 	// +optional
 	Documents *DocumentsStatus `json:"documents,omitempty"`
@@ -413,10 +417,6 @@ type VectorBucketStatus struct {
 	// arn of the bucket.
 	// +optional
 	ARN string `json:"arn,omitempty"`
-	// versioning is the live versioning state (Enabled, Suspended, or
-	// Disabled when it was never enabled).
-	// +optional
-	Versioning string `json:"versioning,omitempty"`
 	// encryption is the default encryption (for example AES256 or aws:kms),
 	// or None when the bucket has no default encryption configuration.
 	// +optional
@@ -424,29 +424,53 @@ type VectorBucketStatus struct {
 	// publicAccessBlocked is true when all four public access block settings are on.
 	// +optional
 	PublicAccessBlocked *bool `json:"publicAccessBlocked,omitempty"`
-	// driftCount counts the drifts kbwarden found on this bucket.
+	// policyDrift records the drifts kbwarden found in its policy statement
+	// and when it last repaired one.
 	// +optional
-	DriftCount int64 `json:"driftCount,omitempty"`
-	// lastDrift says what differed the last time drift was found.
-	// +optional
-	LastDrift string `json:"lastDrift,omitempty"`
-	// lastDriftTime is when drift was last found.
-	// +optional
-	LastDriftTime *metav1.Time `json:"lastDriftTime,omitempty"`
-	// lastRepairTime is when kbwarden last repaired drift.
-	// +optional
-	LastRepairTime *metav1.Time `json:"lastRepairTime,omitempty"`
+	PolicyDrift *DriftRecord `json:"policyDrift,omitempty"`
 	// policyBackupConfigMap names the ConfigMap holding the last policies
 	// kbwarden replaced, newest first, for rollback.
 	// +optional
 	PolicyBackupConfigMap string `json:"policyBackupConfigMap,omitempty"`
 }
 
+// DriftRecord is what kbwarden found differing from the spec in one concern,
+// and when it last repaired it.
+type DriftRecord struct {
+	// count counts the drifts found (a drift seen again unchanged on a later
+	// pass is not counted twice).
+	// +optional
+	Count int64 `json:"count,omitempty"`
+	// last says what differed the last time drift was found.
+	// +optional
+	Last string `json:"last,omitempty"`
+	// lastTime is when drift was last found.
+	// +optional
+	LastTime *metav1.Time `json:"lastTime,omitempty"`
+	// lastRepairTime is when kbwarden last repaired this concern.
+	// +optional
+	LastRepairTime *metav1.Time `json:"lastRepairTime,omitempty"`
+}
+
+// VersioningStatus is what kbwarden saw of the versioning of the vector
+// and documents buckets.
+type VersioningStatus struct {
+	// vectorBucket is the vector bucket's live versioning state (Enabled,
+	// Suspended, or Disabled when it was never enabled); empty for an
+	// S3Vectors bucket, which has no versioning.
+	// +optional
+	VectorBucket string `json:"vectorBucket,omitempty"`
+	// documentsBucket is the documents bucket's live versioning state; read
+	// only when documents.versioning is managed.
+	// +optional
+	DocumentsBucket string `json:"documentsBucket,omitempty"`
+	// drift records the versioning drifts found and repaired.
+	// +optional
+	Drift *DriftRecord `json:"drift,omitempty"`
+}
+
 // DocumentsStatus is what kbwarden saw of the documents bucket.
 type DocumentsStatus struct {
-	// versioning is the live versioning state.
-	// +optional
-	Versioning string `json:"versioning,omitempty"`
 	// count is the number of documents under documents.prefix (sidecars,
 	// the global ACL file and kbwarden's bookkeeping are not documents).
 	// +optional
@@ -494,6 +518,10 @@ type AccessControlStatus struct {
 	// lastSyncTime is when the ACL files were last brought in sync.
 	// +optional
 	LastSyncTime *metav1.Time `json:"lastSyncTime,omitempty"`
+	// drift records the ACL files found changed out of band (driftPolicy
+	// Observe) and when kbwarden last rewrote one it had written.
+	// +optional
+	Drift *DriftRecord `json:"drift,omitempty"`
 }
 
 // IngestionStatus reports ingestion jobs.

@@ -1,0 +1,71 @@
+package controllers
+
+import (
+	"time"
+
+	"github.com/kbwarden/kbwarden/internal/awsclient"
+)
+
+// pass is what one reconcile learns, handed forward from step to step the
+// way Flux's bucket controller hands its artifact and index: each step
+// reads what earlier steps put here and adds its own result. Nothing here
+// outlives the reconcile; a step's state between passes is its own.
+type pass struct {
+	// now is when the pass started, from the reconciler's clock.
+	now time.Time
+	// target is where the AWS calls go, resolved by the preconditions step;
+	// nil when the pass is blocked before any AWS call.
+	target *target
+	// gate says which concerns the preconditions step blocked, and why.
+	gate gate
+	// policy is the vector bucket policy step's report.
+	policy *policyReport
+	// acl is the access control step's report.
+	acl *aclReport
+}
+
+// concern names what a precondition can block: each step reports its
+// block under its own condition.
+type concern int
+
+const (
+	concernPolicy concern = iota
+	concernVersioning
+	concernAccessControl
+	concernIngestion
+	concerns
+)
+
+// gate holds, per concern, the stalling error that keeps it from running.
+type gate [concerns]error
+
+// block stops the named concerns, keeping the first reason given to each.
+func (g *gate) block(err error, cs ...concern) {
+	for _, c := range cs {
+		if g[c] == nil {
+			g[c] = err
+		}
+	}
+}
+
+// blocked returns why c may not run, or nil.
+func (g *gate) blocked(c concern) error { return g[c] }
+
+// first returns the first block, in step order, or nil.
+func (g *gate) first() error {
+	for _, err := range g {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// target is what every AWS step of one reconcile needs: the region's clients
+// and the account and partition the ARNs are built from.
+type target struct {
+	clients   *awsclient.Clients
+	region    string
+	account   string
+	partition string
+}
