@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/onsi/gomega"
-	"k8s.io/utils/clock"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/clock"
 
 	kbv1 "github.com/kbwarden/kbwarden/api/v1alpha1"
 	"github.com/kbwarden/kbwarden/test/bedrockemu"
