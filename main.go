@@ -112,6 +112,7 @@ func run(args []string) error {
 	if err != nil {
 		return fmt.Errorf("loading the AWS configuration: %w", err)
 	}
+	awsCfg.Logger = awsclient.NewLogger(ctrl.Log.WithName("aws-sdk"))
 
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
 		Scheme:                  scheme,

@@ -21,6 +21,7 @@ import (
 // TestFinish checks how each outcome of a reconcile becomes conditions,
 // kstatus, events, and what controller-runtime is told.
 func TestFinish(t *testing.T) {
+	t.Parallel()
 	allTrue := func(kb *kbv1.KnowledgeBase) {
 		for _, c := range kbv1.ConcernConditions {
 			markTrue(kb, c, kbv1.SucceededReason, "ok")

@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	kbv1 "github.com/kbwarden/kbwarden/api/v1alpha1"
+	"github.com/kbwarden/kbwarden/internal/awsclient"
 	"github.com/kbwarden/kbwarden/internal/awserr"
 	"github.com/kbwarden/kbwarden/internal/metrics"
 	"github.com/kbwarden/kbwarden/internal/testenv"
@@ -92,9 +93,9 @@ func faultOf(status int, code string) testenv.Fault { return testenv.Fault{Statu
 // directPass is the pass a step sees when run outside the manager, as a
 // second (restarted) controller would run it: the AWS target resolved as
 // the preconditions step does, and the ACL report as the stored status has it.
-func directPass(t *testing.T, obj *kbv1.KnowledgeBase) *pass {
+func directPass(t *testing.T, f *awsclient.Factory, obj *kbv1.KnowledgeBase) *pass {
 	t.Helper()
-	tgt, err := newPreconditionsStep(nil, awsFactory, testAllowedBuckets, regionDefaults{awsFactory}).resolveTarget(context.Background(), obj)
+	tgt, err := newPreconditionsStep(nil, f, testAllowedBuckets, regionDefaults{f}).resolveTarget(context.Background(), obj)
 	if err != nil {
 		t.Fatalf("resolving the AWS target: %v", err)
 	}

@@ -63,6 +63,20 @@ func ingestionKnowledgeBase(name string, k ingestionKB) *kbv1.KnowledgeBase {
 	return kb
 }
 
+// startExternalJob starts a job on k as someone else would (the daily
+// sync, the console). It shares the account's start quota with the
+// manager, which the other tests running meanwhile spend too, so a
+// throttled start is tried again, as a person would.
+func startExternalJob(g gomega.Gomega, k ingestionKB, description string) bedrockemu.Job {
+	var job bedrockemu.Job
+	eventually(g, func() error {
+		var err error
+		job, err = emu.StartIngestionJob(context.Background(), k.kbID, k.dsID, "", description)
+		return err
+	}).Should(gomega.Succeed())
+	return job
+}
+
 // emuJobs lists k's jobs as the emulator knows them, oldest first.
 func emuJobs(g gomega.Gomega, k ingestionKB) []bedrockemu.Job {
 	jobs, err := emu.Jobs(context.Background(), k.kbID, k.dsID)

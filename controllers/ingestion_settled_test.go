@@ -13,6 +13,7 @@ import (
 // the last job's outcome again instead of a wait or an error of an earlier
 // pass, and keeps the diagnosis of a job that failed on access.
 func TestReportSettled(t *testing.T) {
+	t.Parallel()
 	complete := &kbv1.IngestionJob{ID: "JOB1", Status: jobComplete, Trigger: "Changed"}
 	denied := &kbv1.IngestionJob{ID: "JOB2", Status: jobFailed, Trigger: "External",
 		FailureReasons: []string{"AccessDenied: bedrock.amazonaws.com is not authorized to perform: s3:PutObject"}}

@@ -11,6 +11,7 @@ import (
 	"k8s.io/utils/clock"
 
 	kbv1 "github.com/kbwarden/kbwarden/api/v1alpha1"
+	"github.com/kbwarden/kbwarden/internal/testenv"
 	"github.com/kbwarden/kbwarden/test/bedrockemu"
 )
 
@@ -30,6 +31,7 @@ func firstJobDone(t *testing.T, g gomega.Gomega, kb *kbv1.KnowledgeBase, k inges
 // until its interval passes, then exactly one; the manual annotation starts
 // exactly one and is echoed in status.lastHandledRequestedAt.
 func TestIngestionManualAndInterval(t *testing.T) {
+	t.Parallel()
 	g := gomega.NewWithT(t)
 	ctx := context.Background()
 	k := quietIngKB
@@ -65,13 +67,13 @@ func TestIngestionManualAndInterval(t *testing.T) {
 // meanwhile stays pending, then starts exactly one job, never a colliding
 // one.
 func TestIngestionWaitsForExternalJob(t *testing.T) {
+	t.Parallel()
 	g := gomega.NewWithT(t)
 	ctx := context.Background()
 	k := extIngKB
 	setupIngestionKB(t, k, "", 1)
 	createCorrect(t, k)
-	ext, err := emu.StartIngestionJob(ctx, k.kbID, k.dsID, "", "started in the console")
-	g.Expect(err).NotTo(gomega.HaveOccurred())
+	ext := startExternalJob(g, k, "started in the console")
 
 	kb := ingestionKnowledgeBase("ing-external", k)
 	kb.Annotations = map[string]string{kbv1.RequestedAtAnnotation: "now"}
@@ -106,6 +108,7 @@ func createCorrect(t *testing.T, k ingestionKB) {
 // the same job back. The manager leaves this KnowledgeBase alone
 // (suspended); the steps are run directly.
 func TestIngestionRestartAfterStart(t *testing.T) {
+	t.Parallel()
 	g := gomega.NewWithT(t)
 	ctx := context.Background()
 	k := restartIngKB
@@ -116,9 +119,15 @@ func TestIngestionRestartAfterStart(t *testing.T) {
 	g.Expect(env.Client.Create(ctx, kb)).To(gomega.Succeed())
 	deleteOnCleanup(t, kb)
 	step := newIngestionStep(testIngestionOptions, recorder{}, clock.RealClock{}, newDriftCheckLog())
+	// The second controller has its own clients, so its calls are counted
+	// apart from the manager's (which runs the other tests in parallel).
+	own := testenv.NewRequestCounter()
+	cfg := env.AWS.Copy()
+	own.Install(&cfg)
+	factory := newFactory(cfg)
 	pass := func(obj *kbv1.KnowledgeBase) error {
 		for {
-			err := step.reconcile(ctx, obj, directPass(t, obj))
+			err := step.reconcile(ctx, obj, directPass(t, factory, obj))
 			var w *WaitingError
 			// Pending and Throttled are retried, as the manager would: this
 			// reconciler has its own start queue, like a restarted process,
@@ -148,11 +157,11 @@ func TestIngestionRestartAfterStart(t *testing.T) {
 	manual := lastJob(obj).ID
 	waitEnded()
 
-	startsBefore := emu.CallCount(bedrockemu.OpStartIngestionJob)
+	startsBefore := own.Count("StartIngestionJob", "")
 	restarted := stored.DeepCopy()
 	err := pass(restarted)
 	g.Expect(err).To(gomega.Succeed())
-	g.Expect(emu.CallCount(bedrockemu.OpStartIngestionJob)).To(gomega.Equal(startsBefore+1), "the restarted controller did call StartIngestionJob")
+	g.Expect(own.Count("StartIngestionJob", "")).To(gomega.BeNumerically(">", startsBefore), "the restarted controller did call StartIngestionJob")
 	g.Expect(lastJob(restarted).ID).To(gomega.Equal(manual), "and got the same job back")
 	g.Expect(emuJobs(g, k)).To(gomega.HaveLen(2), "one Interval job and one Manual job: no second Manual job")
 	g.Expect(restarted.Status.LastHandledRequestedAt).To(gomega.Equal("again"))

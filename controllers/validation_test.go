@@ -17,6 +17,7 @@ import (
 // TestCRDValidation applies valid and invalid KnowledgeBases to the real API
 // server and checks that each invalid one is rejected with its own message.
 func TestCRDValidation(t *testing.T) {
+	t.Parallel()
 	rule := func(prefix string, allow ...kbv1.ACLEntry) kbv1.ACLRule {
 		return kbv1.ACLRule{Prefix: prefix, Allow: allow}
 	}
@@ -164,6 +165,7 @@ func TestCRDValidation(t *testing.T) {
 // accessControl.mode leaves None it cannot return, by editing the field or by
 // removing the block; switching between Global and PerDocument is allowed.
 func TestAccessControlModeIsIrreversible(t *testing.T) {
+	t.Parallel()
 	g := gomega.NewWithT(t)
 	ctx := context.Background()
 	kb := newKnowledgeBase("irreversible")
@@ -192,6 +194,7 @@ func TestAccessControlModeIsIrreversible(t *testing.T) {
 
 // TestCRDRejectsBadDurations sends durations a typed client cannot express.
 func TestCRDRejectsBadDurations(t *testing.T) {
+	t.Parallel()
 	for _, field := range [][]string{{"spec", "interval"}, {"spec", "ingestion", "debounce"}} {
 		t.Run(field[len(field)-1], func(t *testing.T) {
 			g := gomega.NewWithT(t)

@@ -56,14 +56,14 @@ func deleteOnCleanup(t *testing.T, kb *kbv1.KnowledgeBase) {
 // keeps the other statement as it was, backs up the replaced policy, and
 // records the repair in an event and a metric.
 func TestRunbookIncident(t *testing.T) {
+	t.Parallel()
 	g := gomega.NewWithT(t)
 	ctx := context.Background()
 	faulty := policyOf(runbookFaultyStatement, someoneElsesStatement)
 	createBucket(t, runbookBucket, faulty)
 
 	kb := runbookKnowledgeBase("runbook", runbookBucket)
-	g.Expect(env.Client.Create(ctx, kb)).To(gomega.Succeed())
-	deleteOnCleanup(t, kb)
+	g.Expect(createKB(t, kb)).To(gomega.Succeed())
 
 	eventually(g, func(g gomega.Gomega) {
 		c := condition(get(g, kb), kbv1.VectorBucketPolicyInSyncCondition)
@@ -100,14 +100,14 @@ func TestRunbookIncident(t *testing.T) {
 // person with the AWS CLI would: in Enforce it comes back within one
 // interval; in Observe it is reported and left alone.
 func TestDriftRepairedWithinInterval(t *testing.T) {
+	t.Parallel()
 	g := gomega.NewWithT(t)
 	ctx := context.Background()
 	bucket := "kbw-drift-interval"
 	createBucket(t, bucket, "")
 	kb := runbookKnowledgeBase("drift-interval", bucket)
 	kb.Spec.Interval = metav1.Duration{Duration: 2 * time.Second}
-	g.Expect(env.Client.Create(ctx, kb)).To(gomega.Succeed())
-	deleteOnCleanup(t, kb)
+	g.Expect(createKB(t, kb)).To(gomega.Succeed())
 
 	var inSync string
 	eventually(g, func(g gomega.Gomega) {

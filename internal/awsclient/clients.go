@@ -88,7 +88,7 @@ func (f *Factory) For(region string) (*Clients, error) {
 	cfg.Region = region
 	c := &Clients{
 		Region:       region,
-		S3:           s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = f.s3PathStyle }),
+		S3:           s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = f.s3PathStyle }, QuietS3),
 		S3Vectors:    s3vectors.NewFromConfig(cfg),
 		STS:          sts.NewFromConfig(cfg),
 		BedrockAgent: bedrockagent.NewFromConfig(cfg, f.bedrockAgent...),
