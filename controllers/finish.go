@@ -54,7 +54,9 @@ func (r *KnowledgeBaseReconciler) finish(ctx context.Context, before, obj *kbv1.
 		markTrue(obj, kbv1.ReconcilingCondition, reasonOf(err, kbv1.ProgressingReason), "%s", err.Error())
 		summarizeReady(obj)
 		if after := requeueAfterOf(err); after > 0 {
-			result, err = ctrl.Result{RequeueAfter: after}, nil
+			// A wait (a running job, the start queue) never postpones
+			// the drift check past its interval.
+			result, err = ctrl.Result{RequeueAfter: min(after, nextPass(obj, r.clock.Now()))}, nil
 		}
 	}
 	obj.Status.ObservedGeneration = obj.Generation
@@ -107,4 +109,34 @@ func (r *KnowledgeBaseReconciler) patchStatus(ctx context.Context, before, obj *
 		return err
 	}
 	return nil
+}
+
+// summarizeReady computes Ready from Stalled and the per-concern conditions:
+// Stalled wins; then the first concern that is False; then the first that is
+// Unknown or missing; Ready is True only when every concern is True.
+func summarizeReady(obj *kbv1.KnowledgeBase) {
+	if c := apimeta.FindStatusCondition(obj.Status.Conditions, kbv1.StalledCondition); c != nil {
+		markFalse(obj, kbv1.ReadyCondition, c.Reason, "%s", c.Message)
+		return
+	}
+	var unknown *metav1.Condition
+	for _, t := range kbv1.ConcernConditions {
+		c := apimeta.FindStatusCondition(obj.Status.Conditions, t)
+		switch {
+		case c == nil:
+			if unknown == nil {
+				unknown = &metav1.Condition{Reason: kbv1.NotEvaluatedReason, Message: t + " has not been evaluated yet"}
+			}
+		case c.Status == metav1.ConditionFalse:
+			markFalse(obj, kbv1.ReadyCondition, c.Reason, "%s", c.Message)
+			return
+		case c.Status == metav1.ConditionUnknown && unknown == nil:
+			unknown = c
+		}
+	}
+	if unknown != nil {
+		markFalse(obj, kbv1.ReadyCondition, unknown.Reason, "%s", unknown.Message)
+		return
+	}
+	markTrue(obj, kbv1.ReadyCondition, kbv1.SucceededReason, "all concerns are in sync")
 }

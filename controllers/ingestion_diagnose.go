@@ -27,7 +27,7 @@ func diagnoseAccessFailure(job *kbv1.IngestionJob, r *policyReport) string {
 		}
 		return msg
 	}
-	if r.lastRepair != nil && job.StartedAt != nil && notBefore(job.StartedAt, r.lastRepair) {
+	if r.repairedSince(job.StartedAt) {
 		if len(r.replacedMissing) > 0 {
 			return fmt.Sprintf("vector bucket %s policy did not allow %s %s when the job ran; kbwarden repaired it at %s",
 				r.bucket, r.principal, strings.Join(r.replacedMissing, ", "), stamp(r.lastRepair))
@@ -41,13 +41,10 @@ func diagnoseAccessFailure(job *kbv1.IngestionJob, r *policyReport) string {
 // cause was repaired since it started: by kbwarden (the report's last
 // repair) or by hand (VectorBucketPolicyInSync turned True since).
 func repairReady(j *kbv1.IngestionJob, r *policyReport) bool {
-	if r == nil || !r.inSync || j == nil || j.Status != jobFailed || j.StartedAt == nil || !isAccessError(j.FailureReasons) {
+	if r == nil || j == nil || j.Status != jobFailed || !isAccessError(j.FailureReasons) {
 		return false
 	}
-	if r.lastRepair != nil && notBefore(j.StartedAt, r.lastRepair) {
-		return true
-	}
-	return r.inSyncSince != nil && notBefore(j.StartedAt, r.inSyncSince)
+	return r.fixedSince(j.StartedAt)
 }
 
 // notBefore reports whether b (a time kept in status) may be at or after

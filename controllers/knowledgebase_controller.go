@@ -245,13 +245,3 @@ func CacheOptions() cache.Options {
 		&corev1.ConfigMap{}: {Label: labels.SelectorFromSet(labels.Set{"app.kubernetes.io/managed-by": "kbwarden"})},
 	}}
 }
-
-// recorder emits events about KnowledgeBases; a nil recorder drops them.
-type recorder struct{ events.EventRecorder }
-
-// event records a Kubernetes event about obj.
-func (r recorder) event(obj *kbv1.KnowledgeBase, eventType, reason, action, note string, args ...any) {
-	if r.EventRecorder != nil {
-		r.Eventf(obj, nil, eventType, reason, action, note, args...)
-	}
-}

@@ -3,6 +3,9 @@ package controllers
 import (
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	kbv1 "github.com/kbwarden/kbwarden/api/v1alpha1"
 	"github.com/kbwarden/kbwarden/internal/awsclient"
 )
 
@@ -68,4 +71,16 @@ type target struct {
 	region    string
 	account   string
 	partition string
+}
+
+// reportBlocked sets condType to status with the reason of a block, and
+// reports whether c was blocked. Each step calls it first, for its own
+// condition only.
+func reportBlocked(obj *kbv1.KnowledgeBase, p *pass, c concern, condType string, status metav1.ConditionStatus) bool {
+	err := p.gate.blocked(c)
+	if err == nil {
+		return false
+	}
+	setCondition(obj, condType, status, reasonOf(err, kbv1.AWSErrorReason), "%s", err.Error())
+	return true
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	kbv1 "github.com/kbwarden/kbwarden/api/v1alpha1"
@@ -164,16 +163,4 @@ func partitionOf(region string) string {
 		return "aws-iso"
 	}
 	return "aws"
-}
-
-// reportBlocked sets condType to status with the reason of a block, and
-// reports whether c was blocked. Each step calls it first, for its own
-// condition only.
-func reportBlocked(obj *kbv1.KnowledgeBase, p *pass, c concern, condType string, status metav1.ConditionStatus) bool {
-	err := p.gate.blocked(c)
-	if err == nil {
-		return false
-	}
-	setCondition(obj, condType, status, reasonOf(err, kbv1.AWSErrorReason), "%s", err.Error())
-	return true
 }

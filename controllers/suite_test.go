@@ -49,6 +49,9 @@ var (
 	// emu is the bedrock-agent emulator the manager starts ingestion jobs
 	// on, over moto's buckets (ingestion_suite_test.go seeds it).
 	emu *bedrockemu.Server
+	// managerClient is the manager's client (reads from its cache, which
+	// holds the field indexes), for tests that run a step directly.
+	managerClient client.Client
 	// awsFactory is the manager's client factory, for tests that run a
 	// step directly as a second (restarted) controller would.
 	awsFactory *awsclient.Factory
@@ -137,6 +140,7 @@ func startManager(ctx context.Context) error {
 		AllowedBuckets: testAllowedBuckets,
 		Ingestion:      testIngestionOptions,
 	})
+	managerClient = mgr.GetClient()
 	if err := r.SetupWithManager(mgr); err != nil {
 		return err
 	}

@@ -149,7 +149,7 @@ func (s *vectorBucketPolicyStep) report(obj *kbv1.KnowledgeBase, desired bucketp
 		r.principal = desired.Principal.RoleARN
 	}
 	if m, ok := s.memory.get(obj.UID); ok {
-		r.checkedAt, r.missing, r.replacedMissing = m.at, m.missing, m.replacedMissing
+		r.checkedAt, r.missing, r.replacedMissing, r.repairedAt = m.at, m.missing, m.replacedMissing, m.repairedAt
 	}
 	if vb := obj.Status.VectorBucket; vb != nil && vb.PolicyDrift != nil {
 		r.lastRepair = vb.PolicyDrift.LastRepairTime

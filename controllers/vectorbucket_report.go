@@ -24,8 +24,11 @@ type policyReport struct {
 	// missing lists the actions kbwarden's statement lacks in the live
 	// policy after that check (empty after a repair).
 	missing []string
-	// lastRepair is when kbwarden last repaired the policy (status).
+	// lastRepair is when kbwarden last repaired the policy (status, to the
+	// second); repairedAt is the same instant to the nanosecond, when this
+	// process made the repair.
 	lastRepair *metav1.Time
+	repairedAt time.Time
 	// replacedMissing lists what the policy replaced by the last repair
 	// lacked, when this process made that repair.
 	replacedMissing []string
@@ -33,6 +36,31 @@ type policyReport struct {
 	// it turned True (a repair by hand shows here).
 	inSync      bool
 	inSyncSince *metav1.Time
+}
+
+// repairedSince reports whether kbwarden repaired the policy after t, an
+// AWS timestamp: to the nanosecond when this process made the repair, else
+// from status, where a repair stored as 12:00:05 may be 12:00:05.9.
+func (r *policyReport) repairedSince(t *metav1.Time) bool {
+	switch {
+	case t == nil:
+		return false
+	case !r.repairedAt.IsZero():
+		return !r.repairedAt.Before(t.Time)
+	case r.lastRepair != nil:
+		return notBefore(t, r.lastRepair)
+	}
+	return false
+}
+
+// fixedSince reports whether the policy turned in sync after t, whoever
+// fixed it: a transition stored as 12:00:05 counts only for a job that
+// started before 12:00:05, since it may have been 12:00:05.0.
+func (r *policyReport) fixedSince(t *metav1.Time) bool {
+	if t == nil || !r.inSync {
+		return false
+	}
+	return r.repairedSince(t) || (r.inSyncSince != nil && r.inSyncSince.Time.After(t.Time))
 }
 
 // staleFor reports whether the last check is older than t (a job that
@@ -51,6 +79,7 @@ type policyMemory struct {
 
 type policyCheck struct {
 	at              time.Time
+	repairedAt      time.Time
 	missing         []string
 	replacedMissing []string
 }
@@ -68,7 +97,7 @@ func (m *policyMemory) checked(uid types.UID, at time.Time, missing []string) {
 func (m *policyMemory) repaired(uid types.UID, at time.Time, missing []string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.byUID[uid] = policyCheck{at: at, replacedMissing: missing}
+	m.byUID[uid] = policyCheck{at: at, repairedAt: at, replacedMissing: missing}
 }
 
 func (m *policyMemory) get(uid types.UID) (policyCheck, bool) {
