@@ -1,0 +1,97 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"time"
+)
+
+// report is what the benchmark prints at the end.
+type report struct {
+	cfg        config
+	allReady   time.Duration
+	milestones []string
+
+	timedOut       bool
+	readyAtTimeout int
+	waitingReasons []string
+	whileWaiting   window // the last minute before the timeout
+
+	steady  window
+	peakRSS int64
+}
+
+func (r *report) print(out io.Writer) {
+	p := func(format string, args ...any) { fmt.Fprintf(out, format+"\n", args...) }
+	c := r.cfg
+	p("")
+	p("== benchscale: %d KnowledgeBases, start interval %s, jobs of %s, %d concurrent jobs, KnowledgeBase interval %s",
+		c.n, c.startInterval, c.jobTime, c.concurrentJobs, c.kbInterval)
+	ideal := c.ideal()
+	if r.timedOut {
+		p("all Ready:          NO: %d of %d Ready when the timeout of %s passed (ideal %s)", r.readyAtTimeout, c.n, c.timeout, ideal.Round(100*time.Millisecond))
+	} else {
+		p("all Ready after:    %s (ideal %s: %.2f×)", r.allReady.Round(100*time.Millisecond), ideal.Round(100*time.Millisecond),
+			r.allReady.Seconds()/ideal.Seconds())
+	}
+	if len(r.milestones) > 0 {
+		p("Ready milestones:   %v", r.milestones)
+	}
+	if r.timedOut {
+		p("not Ready, by reason:")
+		for i, w := range r.waitingReasons {
+			if i == 5 {
+				p("       ... %d more reasons", len(r.waitingReasons)-5)
+				break
+			}
+			p("  %s", w)
+		}
+		p("cost while waiting (the last %s):", r.whileWaiting.length.Round(time.Second))
+		r.printWindow(p, r.whileWaiting)
+	} else {
+		p("steady state (%s after %s of settling):", r.steady.length.Round(time.Second), c.settle)
+		r.printWindow(p, r.steady)
+	}
+	p("peak RSS:           %.1f MiB", float64(r.peakRSS)/(1<<20))
+}
+
+// printWindow prints requests per KnowledgeBase per interval, by where
+// they went and by operation, and CPU seconds per interval.
+func (r *report) printWindow(p func(string, ...any), w window) {
+	if w.length <= 0 {
+		p("  (no window measured)")
+		return
+	}
+	intervals := w.length.Seconds() / r.cfg.kbInterval.Seconds()
+	per := func(n int) float64 { return float64(n) / float64(r.cfg.n) / intervals }
+	p("  AWS requests / KnowledgeBase / interval: %.2f (moto %.2f, bedrock-agent emulator %.2f)",
+		per(w.motoTotal+w.emuTotal), per(w.motoTotal), per(w.emuTotal))
+	for _, kv := range sorted(w.moto) {
+		p("      %-40s %.3f", "S3 "+kv.k, per(kv.v))
+	}
+	for _, kv := range sorted(w.emu) {
+		p("      %-40s %.3f", "bedrock-agent "+kv.k, per(kv.v))
+	}
+	p("  manager CPU / interval: %.2f s (%.0f%% of one core)", w.cpu.Seconds()/intervals, 100*w.cpu.Seconds()/w.length.Seconds())
+}
+
+type kv struct {
+	k string
+	v int
+}
+
+// sorted lists m by count, largest first.
+func sorted(m map[string]int) []kv {
+	out := make([]kv, 0, len(m))
+	for k, v := range m {
+		out = append(out, kv{k, v})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].v != out[j].v {
+			return out[i].v > out[j].v
+		}
+		return out[i].k < out[j].k
+	})
+	return out
+}
