@@ -155,7 +155,7 @@ func run(ctx context.Context, cfg config, clk clock.Clock) error {
 	}
 	say("applied %d KnowledgeBases in %s", cfg.n, clk.Since(w.t0).Round(100*time.Millisecond))
 
-	r := &report{cfg: cfg}
+	r := &report{cfg: cfg, load: []string{loadAverage()}}
 	allReady, err := w.untilReady(ctx, r)
 	if err != nil {
 		return err
@@ -172,6 +172,7 @@ func run(ctx context.Context, cfg config, clk clock.Clock) error {
 	if rss, err := peakRSS(mgr.pid()); err == nil {
 		r.peakRSS = rss
 	}
+	r.load = append(r.load, loadAverage())
 	r.print(os.Stdout)
 	mgr.stop()
 	if allReady && !cfg.keepLog {

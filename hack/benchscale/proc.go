@@ -54,3 +54,17 @@ func peakRSS(pid int) (int64, error) {
 	}
 	return 0, fmt.Errorf("/proc/%d/status has no VmHWM", pid)
 }
+
+// loadAverage is the machine's 1-minute load average, as /proc/loadavg
+// says: the benchmark shares its cores, and its numbers mean little when
+// others keep them busy.
+func loadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	if f := strings.Fields(string(data)); len(f) > 0 {
+		return f[0]
+	}
+	return "?"
+}

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"log"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -31,6 +34,14 @@ func newCountingProxy(target string) (*countingProxy, error) {
 	// Enough idle connections that a burst of requests reuses them instead
 	// of running out of loopback ports.
 	rp.Transport = &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256}
+	// A request cut off because the manager stopped is not news; the rest
+	// are the proxy's default 502.
+	rp.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+		if !errors.Is(err, context.Canceled) {
+			log.Printf("benchscale: proxy: %s %s: %v", r.Method, r.URL.Path, err)
+		}
+		w.WriteHeader(http.StatusBadGateway)
+	}
 	p := &countingProxy{counts: map[string]int{}}
 	p.server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		op := operation(r)

@@ -20,6 +20,7 @@ type report struct {
 
 	steady  window
 	peakRSS int64
+	load    []string // the machine's load average at the start and the end
 }
 
 func (r *report) print(out io.Writer) {
@@ -54,6 +55,7 @@ func (r *report) print(out io.Writer) {
 		r.printWindow(p, r.steady)
 	}
 	p("peak RSS:           %.1f MiB", float64(r.peakRSS)/(1<<20))
+	p("load average:       %v (start, end; 2 cores are shared)", r.load)
 }
 
 // printWindow prints requests per KnowledgeBase per interval, by where
