@@ -9,7 +9,9 @@
 //     N × start interval and N × job time / concurrent jobs, plus one job;
 //   - AWS requests (moto and the emulator) per KnowledgeBase per drift-check
 //     interval in the steady state, by operation;
-//   - the manager's CPU seconds per interval, and its peak RSS (VmHWM).
+//   - the manager's CPU seconds per interval, and its peak RSS (VmHWM);
+//   - with -restart, the time until a new manager has run a job for every
+//     KnowledgeBase, all made due while it was down.
 //
 // It is a benchmark, not a test: make bench-scale N=1000. It stops at
 // -timeout and says so.
@@ -48,6 +50,7 @@ type config struct {
 	timeout            time.Duration
 	poll, progressStep time.Duration
 	keepLog            bool
+	restart            bool
 }
 
 func parseFlags() config {
@@ -65,6 +68,7 @@ func parseFlags() config {
 	flag.DurationVar(&c.timeout, "timeout", 15*time.Minute, "give up waiting for all to be Ready after this long")
 	flag.DurationVar(&c.poll, "poll", 2*time.Second, "how often to list the KnowledgeBases")
 	flag.DurationVar(&c.progressStep, "progress", 10*time.Second, "how often to print progress")
+	flag.BoolVar(&c.restart, "restart", false, "after the steady state, restart the manager with every KnowledgeBase due (a manual trigger on each) and time it again")
 	flag.BoolVar(&c.keepLog, "keep-log", false, "keep the manager's log even when every KnowledgeBase got Ready")
 	flag.Parse()
 	if c.settle <= 0 {
@@ -139,28 +143,32 @@ func run(ctx context.Context, cfg config, clk clock.Clock) error {
 	}
 	say("seeded %d vector buckets and %d documents in %s", cfg.n, cfg.n*docsPerKB, clk.Since(began).Round(100*time.Millisecond))
 
-	logPath := filepath.Join(os.TempDir(), fmt.Sprintf("kbwarden-benchscale-%d.log", os.Getpid()))
+	env2 := scenario.ProcessEnv(proxy.URL, emu.URL(), kubeconfig)
 	args := append([]string{"--ingestion-start-interval=" + cfg.startInterval.String()}, strings.Fields(cfg.managerArgs)...)
-	mgr, err := startManager(bin, logPath, scenario.ProcessEnv(proxy.URL, emu.URL(), kubeconfig), args)
+	logBase := filepath.Join(os.TempDir(), fmt.Sprintf("kbwarden-benchscale-%d", os.Getpid()))
+	logs := []string{logBase + ".log"}
+	mgr, err := startManager(bin, logs[0], env2, args)
 	if err != nil {
 		return err
 	}
-	defer mgr.stop()
-	say("manager %s (pid %d) %s logs to %s", bin, mgr.pid(), strings.Join(args, " "), logPath)
+	defer func() { mgr.stop() }()
+	say("manager %s (pid %d) %s logs to %s", bin, mgr.pid(), strings.Join(args, " "), logs[0])
 
 	w := &watcher{cfg: cfg, clk: clk, env: env, proxy: proxy, emu: emu, mgr: mgr}
+	r := &report{cfg: cfg, load: []string{loadAverage()}}
 	w.t0 = clk.Now()
 	if err := applyAll(ctx, env.Client, cfg.n, cfg.kbInterval, cfg.debounce); err != nil {
 		return err
 	}
 	say("applied %d KnowledgeBases in %s", cfg.n, clk.Since(w.t0).Round(100*time.Millisecond))
 
-	r := &report{cfg: cfg, load: []string{loadAverage()}}
-	allReady, err := w.untilReady(ctx, r)
+	first := phase{name: "all Ready after apply"}
+	ok, err := w.until(ctx, &first, isReady)
+	r.phases = append(r.phases, first)
 	if err != nil {
 		return err
 	}
-	if allReady {
+	if ok {
 		say("all Ready; settling for %s, then measuring the steady state for %s", cfg.settle, cfg.steady)
 		if err := w.sleep(ctx, cfg.settle); err != nil {
 			return err
@@ -169,18 +177,47 @@ func run(ctx context.Context, cfg config, clk clock.Clock) error {
 			return err
 		}
 	}
-	if rss, err := peakRSS(mgr.pid()); err == nil {
-		r.peakRSS = rss
+	r.peakRSS = append(r.peakRSS, mustPeakRSS(mgr))
+
+	if ok && cfg.restart {
+		// A restart with every KnowledgeBase due: stop the manager, ask for
+		// a job on each (the manual trigger), start a new manager.
+		mgr.stop()
+		token := fmt.Sprintf("bench-restart-%d", clk.Now().Unix())
+		if err := requestAll(ctx, env.Client, cfg.n, token); err != nil {
+			return err
+		}
+		logs = append(logs, logBase+"-restart.log")
+		if mgr, err = startManager(bin, logs[1], env2, args); err != nil {
+			return err
+		}
+		say("restarted the manager (pid %d) with all %d KnowledgeBases due; logs to %s", mgr.pid(), cfg.n, logs[1])
+		w.mgr, w.t0 = mgr, clk.Now()
+		restart := phase{name: "all Ready after a restart, all due"}
+		ok, err = w.until(ctx, &restart, handled(token))
+		r.phases = append(r.phases, restart)
+		if err != nil {
+			return err
+		}
+		r.peakRSS = append(r.peakRSS, mustPeakRSS(mgr))
 	}
 	r.load = append(r.load, loadAverage())
 	r.print(os.Stdout)
 	mgr.stop()
-	if allReady && !cfg.keepLog {
-		_ = os.Remove(logPath)
+	if ok && !cfg.keepLog {
+		for _, l := range logs {
+			_ = os.Remove(l)
+		}
 	} else {
-		say("the manager's log is kept at %s", logPath)
+		say("the manager's logs are kept: %s", strings.Join(logs, " "))
 	}
 	return nil
+}
+
+// mustPeakRSS is the manager's VmHWM, or 0 when /proc cannot tell.
+func mustPeakRSS(m *manager) int64 {
+	rss, _ := peakRSS(m.pid())
+	return rss
 }
 
 func say(format string, args ...any) {

@@ -9,17 +9,10 @@ import (
 
 // report is what the benchmark prints at the end.
 type report struct {
-	cfg        config
-	allReady   time.Duration
-	milestones []string
-
-	timedOut       bool
-	readyAtTimeout int
-	waitingReasons []string
-	whileWaiting   window // the last minute before the timeout
-
+	cfg     config
+	phases  []phase
 	steady  window
-	peakRSS int64
+	peakRSS []int64  // per manager process
 	load    []string // the machine's load average at the start and the end
 }
 
@@ -29,33 +22,38 @@ func (r *report) print(out io.Writer) {
 	p("")
 	p("== benchscale: %d KnowledgeBases, start interval %s, jobs of %s, %d concurrent jobs, KnowledgeBase interval %s",
 		c.n, c.startInterval, c.jobTime, c.concurrentJobs, c.kbInterval)
-	ideal := c.ideal()
-	if r.timedOut {
-		p("all Ready:          NO: %d of %d Ready when the timeout of %s passed (ideal %s)", r.readyAtTimeout, c.n, c.timeout, ideal.Round(100*time.Millisecond))
-	} else {
-		p("all Ready after:    %s (ideal %s: %.2f×)", r.allReady.Round(100*time.Millisecond), ideal.Round(100*time.Millisecond),
-			r.allReady.Seconds()/ideal.Seconds())
-	}
-	if len(r.milestones) > 0 {
-		p("Ready milestones:   %v", r.milestones)
-	}
-	if r.timedOut {
-		p("not Ready, by reason:")
-		for i, w := range r.waitingReasons {
+	ideal := c.ideal().Round(100 * time.Millisecond)
+	for _, ph := range r.phases {
+		if ph.timedOut {
+			p("%s: NO: %d of %d done when the timeout of %s passed (ideal %s)", ph.name, ph.doneAtTimeout, c.n, c.timeout, ideal)
+		} else {
+			p("%s: %s (ideal %s: %.2f×)", ph.name, ph.took.Round(100*time.Millisecond), ideal, ph.took.Seconds()/c.ideal().Seconds())
+		}
+		if len(ph.milestones) > 0 {
+			p("  milestones: %v", ph.milestones)
+		}
+		if !ph.timedOut {
+			continue
+		}
+		p("  not done, by Ready condition:")
+		for i, w := range ph.waitingReasons {
 			if i == 5 {
-				p("       ... %d more reasons", len(r.waitingReasons)-5)
+				p("       ... %d more reasons", len(ph.waitingReasons)-5)
 				break
 			}
 			p("  %s", w)
 		}
-		p("cost while waiting (the last %s):", r.whileWaiting.length.Round(time.Second))
-		r.printWindow(p, r.whileWaiting)
-	} else {
+		p("  cost while waiting (the last %s):", ph.whileWaiting.length.Round(time.Second))
+		r.printWindow(p, ph.whileWaiting)
+	}
+	if r.steady.length > 0 {
 		p("steady state (%s after %s of settling):", r.steady.length.Round(time.Second), c.settle)
 		r.printWindow(p, r.steady)
 	}
-	p("peak RSS:           %.1f MiB", float64(r.peakRSS)/(1<<20))
-	p("load average:       %v (start, end; 2 cores are shared)", r.load)
+	for i, rss := range r.peakRSS {
+		p("peak RSS, manager %d: %.1f MiB", i+1, float64(rss)/(1<<20))
+	}
+	p("load average: %v (start, end; 2 cores are shared)", r.load)
 }
 
 // printWindow prints requests per KnowledgeBase per interval, by where

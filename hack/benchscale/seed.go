@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	kbv1 "github.com/kbwarden/kbwarden/api/v1alpha1"
@@ -105,6 +106,19 @@ func applyAll(ctx context.Context, c client.Client, n int, interval, debounce ti
 	return parallel(n, 8, func(i int) error {
 		if err := c.Create(ctx, knowledgeBase(i, interval, debounce)); err != nil {
 			return fmt.Errorf("creating KnowledgeBase %d: %w", i, err)
+		}
+		return nil
+	})
+}
+
+// requestAll asks for a job on every KnowledgeBase with the manual trigger
+// annotation, as kubectl annotate would.
+func requestAll(ctx context.Context, c client.Client, n int, token string) error {
+	return parallel(n, 8, func(i int) error {
+		kb := &kbv1.KnowledgeBase{ObjectMeta: metav1.ObjectMeta{Name: seedFor(i).name, Namespace: namespace}}
+		patch := fmt.Appendf(nil, `{"metadata":{"annotations":{%q:%q}}}`, kbv1.RequestedAtAnnotation, token)
+		if err := c.Patch(ctx, kb, client.RawPatch(types.MergePatchType, patch)); err != nil {
+			return fmt.Errorf("annotating %s: %w", kb.Name, err)
 		}
 		return nil
 	})

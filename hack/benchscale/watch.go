@@ -56,10 +56,37 @@ func between(a, b counters) window {
 	return w
 }
 
-// untilReady lists the KnowledgeBases every poll until all are Ready (true)
-// or the timeout passes (false), printing progress, and records the
+// phase is one wait for every KnowledgeBase to reach a state.
+type phase struct {
+	name       string
+	took       time.Duration
+	milestones []string
+
+	timedOut       bool
+	doneAtTimeout  int
+	waitingReasons []string
+	whileWaiting   window // the last minute before the timeout
+}
+
+// isReady: the KnowledgeBase's Ready condition is True.
+func isReady(kb *kbv1.KnowledgeBase) bool {
+	return apimeta.IsStatusConditionTrue(kb.Status.Conditions, kbv1.ReadyCondition)
+}
+
+// handled: the manual trigger token was handled, its job completed, and
+// the KnowledgeBase is Ready.
+func handled(token string) func(*kbv1.KnowledgeBase) bool {
+	return func(kb *kbv1.KnowledgeBase) bool {
+		st := kb.Status.Ingestion
+		return kb.Status.LastHandledRequestedAt == token && st != nil && st.LastJob != nil &&
+			st.LastJob.Status == bedrockemu.StatusComplete && isReady(kb)
+	}
+}
+
+// until lists the KnowledgeBases every poll until done holds for all
+// (true) or the timeout passes (false), printing progress, and records the
 // milestones and, on a timeout, what the waiting ones cost meanwhile.
-func (w *watcher) untilReady(ctx context.Context, r *report) (bool, error) {
+func (w *watcher) until(ctx context.Context, ph *phase, done func(*kbv1.KnowledgeBase) bool) (bool, error) {
 	deadline := w.t0.Add(w.cfg.timeout)
 	lastProgress := w.t0
 	var history []counters
@@ -69,26 +96,26 @@ func (w *watcher) untilReady(ctx context.Context, r *report) (bool, error) {
 	}{{0, "first"}, {0.5, "50%"}, {0.9, "90%"}, {1, "100%"}}
 	next := 0
 	for {
-		ready, waiting, err := w.readiness(ctx)
+		n, waiting, err := w.count(ctx, done)
 		if err != nil {
 			return false, err
 		}
 		now := w.clk.Now()
-		for next < len(milestones) && ready > 0 && float64(ready) >= milestones[next].frac*float64(w.cfg.n) {
-			r.milestones = append(r.milestones, fmt.Sprintf("%s %s", milestones[next].name, now.Sub(w.t0).Round(100*time.Millisecond)))
+		for next < len(milestones) && n > 0 && float64(n) >= milestones[next].frac*float64(w.cfg.n) {
+			ph.milestones = append(ph.milestones, fmt.Sprintf("%s %s", milestones[next].name, now.Sub(w.t0).Round(100*time.Millisecond)))
 			next++
 		}
 		c := w.counters()
 		history = append(history, c)
-		if ready == w.cfg.n {
-			r.allReady = now.Sub(w.t0)
+		if n == w.cfg.n {
+			ph.took = now.Sub(w.t0)
 			return true, nil
 		}
 		if w.mgr.exited() {
-			return false, fmt.Errorf("the manager exited with %d of %d Ready", ready, w.cfg.n)
+			return false, fmt.Errorf("the manager exited with %d of %d done (%s)", n, w.cfg.n, ph.name)
 		}
 		if now.After(deadline) {
-			r.timedOut, r.readyAtTimeout, r.waitingReasons = true, ready, waiting
+			ph.timedOut, ph.doneAtTimeout, ph.waitingReasons = true, n, waiting
 			// What waiting costs: the last minute (or what there is of it).
 			first := history[0]
 			for _, h := range history {
@@ -97,14 +124,14 @@ func (w *watcher) untilReady(ctx context.Context, r *report) (bool, error) {
 					break
 				}
 			}
-			r.whileWaiting = between(first, c)
+			ph.whileWaiting = between(first, c)
 			return false, nil
 		}
 		if now.Sub(lastProgress) >= w.cfg.progressStep {
 			lastProgress = now
 			rss, _ := peakRSS(w.mgr.pid())
-			say("t=%-6s Ready %d/%d; StartIngestionJob calls %d; moto requests %d; manager CPU %.1fs, peak RSS %.0f MiB",
-				now.Sub(w.t0).Round(time.Second), ready, w.cfg.n, c.emu[bedrockemu.OpStartIngestionJob], sum(c.moto), c.cpu.Seconds(), float64(rss)/(1<<20))
+			say("t=%-6s done %d/%d; StartIngestionJob calls %d; moto requests %d; manager CPU %.1fs, peak RSS %.0f MiB",
+				now.Sub(w.t0).Round(time.Second), n, w.cfg.n, c.emu[bedrockemu.OpStartIngestionJob], sum(c.moto), c.cpu.Seconds(), float64(rss)/(1<<20))
 		}
 		if err := w.sleep(ctx, w.cfg.poll); err != nil {
 			return false, err
@@ -116,36 +143,38 @@ func (w *watcher) untilReady(ctx context.Context, r *report) (bool, error) {
 // KnowledgeBases waiting for the same reason are counted together.
 var digits = regexp.MustCompile(`[0-9]+(\.[0-9]+)?`)
 
-// readiness counts the Ready KnowledgeBases, and groups the others by their
-// Ready reason and message, most frequent first.
-func (w *watcher) readiness(ctx context.Context) (int, []string, error) {
+// count counts the KnowledgeBases done holds for, and groups the others by
+// their Ready reason and message, most frequent first.
+func (w *watcher) count(ctx context.Context, done func(*kbv1.KnowledgeBase) bool) (int, []string, error) {
 	var list kbv1.KnowledgeBaseList
 	if err := w.env.Client.List(ctx, &list, client.InNamespace(namespace)); err != nil {
 		return 0, nil, fmt.Errorf("listing KnowledgeBases: %w", err)
 	}
-	ready := 0
+	n := 0
 	why := map[string]int{}
 	for i := range list.Items {
-		c := apimeta.FindStatusCondition(list.Items[i].Status.Conditions, kbv1.ReadyCondition)
-		switch {
-		case c != nil && c.Status == "True":
-			ready++
-		case c == nil:
-			why["(no Ready condition yet)"]++
-		default:
-			msg := digits.ReplaceAllString(c.Message, "#")
-			if len(msg) > 110 {
-				msg = msg[:110] + "..."
-			}
-			why[c.Reason+": "+msg]++
+		kb := &list.Items[i]
+		if done(kb) {
+			n++
+			continue
 		}
+		c := apimeta.FindStatusCondition(kb.Status.Conditions, kbv1.ReadyCondition)
+		if c == nil {
+			why["(no Ready condition yet)"]++
+			continue
+		}
+		msg := digits.ReplaceAllString(c.Message, "#")
+		if len(msg) > 110 {
+			msg = msg[:110] + "..."
+		}
+		why[string(c.Status)+" "+c.Reason+": "+msg]++
 	}
 	var out []string
-	for k, n := range why {
-		out = append(out, fmt.Sprintf("%5d  %s", n, k))
+	for k, c := range why {
+		out = append(out, fmt.Sprintf("%5d  %s", c, k))
 	}
 	sort.Sort(sort.Reverse(sort.StringSlice(out)))
-	return ready, out, nil
+	return n, out, nil
 }
 
 // measure counts what the manager costs during d.
