@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/clock"
 
 	kbv1 "github.com/kbwarden/kbwarden/api/v1alpha1"
@@ -32,6 +33,10 @@ type accessControlStep struct {
 	clock  clock.PassiveClock
 	drift  driftRecorder
 	syncer *aclsync.Syncer
+	// checks gates the listing like the drift check: once per interval, on
+	// a spec change or a manual trigger, or when the ingestion step asks
+	// (a job just ended). A pass that only waits lists nothing.
+	checks *driftCheckLog
 }
 
 func newAccessControlStep(ev recorder, clk clock.PassiveClock) *accessControlStep {
@@ -39,6 +44,7 @@ func newAccessControlStep(ev recorder, clk clock.PassiveClock) *accessControlSte
 		events: ev, clock: clk,
 		drift:  driftRecorder{concern: metrics.ConcernACL, condition: kbv1.AccessControlInSyncCondition, action: "AccessControl", events: ev, clock: clk},
 		syncer: &aclsync.Syncer{Concurrency: aclsync.DefaultConcurrency},
+		checks: newDriftCheckLog(),
 	}
 }
 
@@ -59,12 +65,18 @@ func (s *accessControlStep) reconcile(ctx context.Context, obj *kbv1.KnowledgeBa
 	if reportBlocked(obj, p, concernAccessControl, kbv1.AccessControlInSyncCondition, metav1.ConditionFalse) {
 		return nil
 	}
-	if err := s.sync(ctx, obj, p.target); err != nil {
-		return err
+	if s.checks.due(obj, p.now) {
+		if err := s.sync(ctx, obj, p.target); err != nil {
+			return err
+		}
+		s.checks.done(obj, p.now)
 	}
 	p.acl = reportACL(obj)
 	return nil
 }
+
+// forget drops what the step remembers of a deleted KnowledgeBase.
+func (s *accessControlStep) forget(uid types.UID) { s.checks.forget(uid) }
 
 // reportACL builds the report from the status this step just wrote.
 func reportACL(obj *kbv1.KnowledgeBase) *aclReport {

@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	kbv1 "github.com/kbwarden/kbwarden/api/v1alpha1"
 	"github.com/kbwarden/kbwarden/internal/awserr"
@@ -39,9 +41,12 @@ type ingestionStep struct {
 	clock    clock.PassiveClock
 	queue    *ingestion.Queue
 	exposure *exposureLog
-	// policyChecks is the policy step's drift check log, through which a
-	// fresh look at the policy is requested (never performed) here.
-	policyChecks checkRequester
+	// policyChecks and aclChecks are the drift check logs of the policy
+	// and access control steps, through which a fresh look is requested
+	// (never performed) here.
+	policyChecks, aclChecks checkRequester
+	// wakeups carries the KnowledgeBases whose turn came to the controller.
+	wakeups chan event.TypedGenericEvent[types.NamespacedName]
 	// deferred remembers the job whose diagnosis waited for a fresh policy
 	// check, per KnowledgeBase, so it waits at most once.
 	deferred sync.Map
@@ -50,11 +55,35 @@ type ingestionStep struct {
 // checkRequester makes a concern's next drift check due.
 type checkRequester interface{ request(types.UID) }
 
-func newIngestionStep(opts IngestionOptions, ev recorder, clk clock.PassiveClock, policyChecks checkRequester) *ingestionStep {
+func newIngestionStep(opts IngestionOptions, ev recorder, clk clock.WithTicker, checks ingestionChecks) *ingestionStep {
 	opts = opts.withDefaults()
-	return &ingestionStep{opts: opts, events: ev, clock: clk, queue: ingestion.NewQueue(opts.StartInterval, clk.Now),
-		exposure: newExposureLog(), policyChecks: policyChecks}
+	s := &ingestionStep{opts: opts, events: ev, clock: clk, exposure: newExposureLog(), policyChecks: checks.policy, aclChecks: checks.acl,
+		wakeups: make(chan event.TypedGenericEvent[types.NamespacedName], wakeupBuffer)}
+	s.queue = ingestion.NewQueue(opts.StartInterval, clk, ingestion.WithWake(s.wake))
+	return s
 }
+
+// ingestionChecks are the drift check logs of the steps whose fresh look
+// the ingestion step may ask for.
+type ingestionChecks struct{ policy, acl checkRequester }
+
+// wakeupBuffer bounds the wakeups not yet read by the controller. A
+// wakeup that does not fit is dropped: the KnowledgeBase keeps its place
+// in line and claims its slot at its next pass.
+const wakeupBuffer = 4096
+
+// wake enqueues the KnowledgeBase whose turn in the start queue came; the
+// queue key is its namespace/name.
+func (s *ingestionStep) wake(key string) {
+	ns, name, _ := strings.Cut(key, "/")
+	select {
+	case s.wakeups <- event.TypedGenericEvent[types.NamespacedName]{Object: types.NamespacedName{Namespace: ns, Name: name}}:
+	default:
+	}
+}
+
+// queueKey is obj's key in the start queue.
+func queueKey(obj *kbv1.KnowledgeBase) string { return obj.Namespace + "/" + obj.Name }
 
 // ingestionPass is one run of the ingestion step on one KnowledgeBase.
 type ingestionPass struct {
@@ -87,9 +116,13 @@ func (s *ingestionStep) reconcile(ctx context.Context, obj *kbv1.KnowledgeBase, 
 	return nil
 }
 
+// forgetKey takes a KnowledgeBase that no longer exists out of the start
+// queue, by its namespace/name.
+func (s *ingestionStep) forgetKey(key string) { s.queue.Forget(key) }
+
 // forget drops what the step remembers of a deleted KnowledgeBase.
-func (s *ingestionStep) forget(uid types.UID) {
-	s.queue.Forget(string(uid))
+func (s *ingestionStep) forget(uid types.UID, key string) {
+	s.queue.Forget(key)
 	s.exposure.forget(uid)
 	s.deferred.Delete(uid)
 }
@@ -123,7 +156,7 @@ func (p *ingestionPass) run(ctx context.Context) error {
 	d := ingestion.Decide(p.inputs())
 	st.NextScheduledAt = metaTime(&d.NextScheduledAt)
 	if d.Trigger == "" {
-		p.s.queue.Cancel(p.account, string(p.obj.UID))
+		p.s.queue.Cancel(p.account, queueKey(p.obj))
 		if d.Wait > 0 {
 			return p.pending(d.Wait, "%s", d.Why)
 		}
@@ -136,8 +169,11 @@ func (p *ingestionPass) run(ctx context.Context) error {
 // startWhenIdle starts the job d calls for, once the account's queue gives
 // a slot and the data source runs no job (whoever started it).
 func (p *ingestionPass) startWhenIdle(ctx context.Context, d ingestion.Decision) error {
-	if wait := p.s.queue.Ask(p.account, string(p.obj.UID)); wait > 0 {
-		return p.pending(wait, "a job is due (%s) and waits for its turn in the account's start queue", d.Why)
+	if wait := p.s.queue.Ask(p.account, queueKey(p.obj)); wait > 0 {
+		// The queue wakes this KnowledgeBase when its turn comes: it is
+		// not polled, so the wait asks for no earlier look than the
+		// drift interval.
+		return p.queued(wait, "a job is due (%s) and waits for its turn in the account's start queue", d.Why)
 	}
 	running, err := p.listJobs(ctx, true, 1)
 	if err != nil {
@@ -182,6 +218,7 @@ func (p *ingestionPass) startFailed(err error) error {
 	case awserr.Conflict:
 		return p.pending(2*p.s.opts.PollMin, "another ingestion job of knowledge base %s is running (%s); waiting for it to end", p.kbID, awserr.Describe(err))
 	case awserr.Throttled:
+		p.s.queue.Return(p.account, queueKey(p.obj))
 		p.s.queue.Backoff(p.account, p.s.queue.Interval())
 		markUnknown(p.obj, kbv1.IngestionSucceededCondition, kbv1.ThrottledReason,
 			"StartIngestionJob was throttled (%s); retrying in %s", awserr.Describe(err), p.s.queue.Interval())

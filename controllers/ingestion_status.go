@@ -113,6 +113,9 @@ func (p *ingestionPass) started(job *kbv1.IngestionJob, d ingestion.Decision) {
 // ended reports a job seen ending: condition, event and metrics, and for a
 // failure on an access error, the runbook's diagnosis (and repair).
 func (p *ingestionPass) ended(ctx context.Context, job *kbv1.IngestionJob) {
+	// What changed while the job ran is seen at the next pass, not at the
+	// next interval: the access control step lists the documents again.
+	p.s.aclChecks.request(p.obj.UID)
 	ns, name := p.obj.Namespace, p.obj.Name
 	if job.StartedAt != nil && job.UpdatedAt != nil {
 		metrics.IngestionJobDuration.WithLabelValues(ns, name).Observe(job.UpdatedAt.Sub(job.StartedAt.Time).Seconds())
@@ -200,6 +203,14 @@ func (p *ingestionPass) waitForJob() error {
 		p.setOutcome(kbv1.IngestionInProgressReason, "ingestion job %s (trigger %s) is %s", j.ID, j.Trigger, j.Status)
 	}
 	return waiting(kbv1.IngestionInProgressReason, after, "ingestion job %s is %s; looking again in %s", j.ID, j.Status, after)
+}
+
+// queued says a job waits for its turn in the start queue. The queue
+// wakes the KnowledgeBase; the requeue is only the drift interval's.
+func (p *ingestionPass) queued(_ time.Duration, format string, args ...any) error {
+	msg := fmt.Sprintf(format, args...)
+	p.setOutcome(kbv1.IngestionPendingReason, "%s", msg)
+	return waiting(kbv1.IngestionPendingReason, p.obj.GetInterval(), "%s", msg)
 }
 
 // pending says a job is due but must wait (debounce, start queue, another

@@ -118,7 +118,7 @@ func TestIngestionRestartAfterStart(t *testing.T) {
 	kb.Spec.Suspend = true
 	g.Expect(env.Client.Create(ctx, kb)).To(gomega.Succeed())
 	deleteOnCleanup(t, kb)
-	step := newIngestionStep(testIngestionOptions, recorder{}, clock.RealClock{}, newDriftCheckLog())
+	step := newIngestionStep(testIngestionOptions, recorder{}, clock.RealClock{}, ingestionChecks{policy: newDriftCheckLog(), acl: newDriftCheckLog()})
 	// The second controller has its own clients, so its calls are counted
 	// apart from the manager's (which runs the other tests in parallel).
 	own := testenv.NewRequestCounter()
@@ -135,7 +135,9 @@ func TestIngestionRestartAfterStart(t *testing.T) {
 			if !errors.As(err, &w) || (w.Reason != kbv1.IngestionPendingReason && w.Reason != kbv1.ThrottledReason) {
 				return err
 			}
-			time.Sleep(w.RequeueAfter)
+			// Without the manager no wakeup comes: ask again soon, as
+			// the woken reconcile would.
+			time.Sleep(min(w.RequeueAfter, 100*time.Millisecond))
 		}
 	}
 	obj := get(g, kb)

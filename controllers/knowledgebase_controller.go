@@ -8,8 +8,10 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
@@ -19,7 +21,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	kbv1 "github.com/kbwarden/kbwarden/api/v1alpha1"
 	"github.com/kbwarden/kbwarden/internal/awsclient"
@@ -79,6 +84,7 @@ func NewKnowledgeBaseReconciler(c Config) *KnowledgeBaseReconciler {
 	ev := recorder{c.Recorder}
 	defaults := regionDefaults{aws: c.AWS}
 	policy := newVectorBucketPolicyStep(c.Client, reader, ev, c.Clock)
+	access := newAccessControlStep(ev, c.Clock)
 	return &KnowledgeBaseReconciler{
 		client:        c.Client,
 		events:        ev,
@@ -88,8 +94,8 @@ func NewKnowledgeBaseReconciler(c Config) *KnowledgeBaseReconciler {
 		preconditions: newPreconditionsStep(c.Client, c.AWS, c.AllowedBuckets, defaults),
 		policy:        policy,
 		versioning:    newVersioningStep(ev, c.Clock),
-		accessControl: newAccessControlStep(ev, c.Clock),
-		ingestion:     newIngestionStep(c.Ingestion, ev, c.Clock, policy.checks),
+		accessControl: access,
+		ingestion:     newIngestionStep(c.Ingestion, ev, c.Clock, ingestionChecks{policy: policy.checks, acl: access.checks}),
 	}
 }
 
@@ -112,6 +118,9 @@ type step interface {
 func (r *KnowledgeBaseReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
 	obj := &kbv1.KnowledgeBase{}
 	if err := r.client.Get(ctx, req.NamespacedName, obj); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.ingestion.forgetKey(req.String()) // gone without kbwarden seeing it go
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	before := obj.DeepCopy()
@@ -202,7 +211,8 @@ func (r *KnowledgeBaseReconciler) reconcileDelete(ctx context.Context, obj *kbv1
 	metrics.ForgetIngestion(obj.Namespace, obj.Name)
 	r.policy.forget(obj.UID)
 	r.versioning.forget(obj.UID)
-	r.ingestion.forget(obj.UID)
+	r.accessControl.forget(obj.UID)
+	r.ingestion.forget(obj.UID, queueKey(obj))
 	return nil
 }
 
@@ -225,6 +235,12 @@ func (r *KnowledgeBaseReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if err := r.preconditions.index(context.Background(), mgr.GetFieldIndexer()); err != nil {
 		return err
 	}
+	// The start queue runs with the manager (and stops with it): it wakes
+	// the KnowledgeBase whose turn came through a channel source.
+	if err := mgr.Add(r.ingestion.queue); err != nil {
+		return err
+	}
+	metrics.ObserveStartQueue(r.ingestion.queue.Stats)
 	workers := r.workers
 	if workers <= 0 {
 		workers = 4
@@ -232,6 +248,10 @@ func (r *KnowledgeBaseReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&kbv1.KnowledgeBase{}, builder.WithPredicates(predicate.Or(
 			predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
+		WatchesRawSource(source.Channel(r.ingestion.wakeups, handler.TypedEnqueueRequestsFromMapFunc(
+			func(_ context.Context, n types.NamespacedName) []reconcile.Request {
+				return []reconcile.Request{{NamespacedName: n}}
+			}))).
 		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
 		Named(ControllerName).
 		Complete(r)
