@@ -21,6 +21,8 @@ type AccountBindingSpec struct {
 	// A KnowledgeBase's spec.accountId must equal it, and sts:GetCallerIdentity
 	// of the binding's credentials must return it, or the binding is not Ready.
 	// +required
+	// +kubebuilder:validation:MinLength=12
+	// +kubebuilder:validation:MaxLength=12
 	// +kubebuilder:validation:Pattern=`^[0-9]{12}$`
 	AccountID string `json:"accountId"`
 
@@ -29,7 +31,7 @@ type AccountBindingSpec struct {
 	// must be in accountId's account. Empty means kbwarden's own identity,
 	// which then must land in accountId.
 	// +optional
-	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:MaxLength=640
 	// +kubebuilder:validation:Pattern=`^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$`
 	RoleARN string `json:"roleArn,omitempty"`
 
