@@ -124,7 +124,7 @@ func TestSecureMetrics(t *testing.T) {
 		return resp, string(body), nil
 	}
 	g.Eventually(func() error { _, _, err := scrape(""); return err }).
-		WithTimeout(time.Minute).WithPolling(100 * time.Millisecond).Should(gomega.Succeed(), "the metrics endpoint never answered")
+		WithTimeout(time.Minute).WithPolling(100*time.Millisecond).Should(gomega.Succeed(), "the metrics endpoint never answered")
 
 	cases := []struct {
 		name  string
