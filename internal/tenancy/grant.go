@@ -57,6 +57,20 @@ func (g *Grant) Account(accountID string) error {
 		accountID, g.Binding, g.AccountID, accountID)
 }
 
+// PrincipalRole checks a role ARN the KnowledgeBase writes into a bucket
+// policy (vectorBucket.policy.principal.roleArn): it must be a role of the
+// binding's account, so no KnowledgeBase can open its buckets to another
+// account. The CRD checks the ARN's shape; this checks its account.
+func (g *Grant) PrincipalRole(roleARN string) error {
+	parts := strings.SplitN(roleARN, ":", 6)
+	if len(parts) == 6 && parts[2] == "iam" && parts[4] == g.AccountID && strings.HasPrefix(parts[5], "role/") {
+		return nil
+	}
+	return newError(kbv1.AccountMismatchReason,
+		"principal.roleArn %s is not a role of account %s, the account of AccountBinding %s: name a role of that account, or ask the platform team for a binding of the role's account",
+		roleARN, g.AccountID, g.Binding)
+}
+
 // Region checks the region the KnowledgeBase acts in (its spec.region, or
 // the manager's default when unset). A binding without regions grants any.
 func (g *Grant) Region(region string) error {
