@@ -95,7 +95,7 @@ func faultOf(status int, code string) testenv.Fault { return testenv.Fault{Statu
 // the preconditions step does, and the ACL report as the stored status has it.
 func directPass(t *testing.T, f *awsclient.Factory, obj *kbv1.KnowledgeBase) *pass {
 	t.Helper()
-	tgt, err := newPreconditionsStep(nil, f, testAllowedBuckets, regionDefaults{f}).resolveTarget(context.Background(), obj)
+	tgt, err := newPreconditionsStep(nil, f, testAllowedBuckets, regionDefaults{f}, TenancyOptional).resolveTarget(context.Background(), obj)
 	if err != nil {
 		t.Fatalf("resolving the AWS target: %v", err)
 	}

@@ -45,8 +45,11 @@ type Config struct {
 	Recorder events.EventRecorder
 	// AWS hands out the SDK clients of each region.
 	AWS *awsclient.Factory
-	// AllowedBuckets limits the buckets kbwarden acts on.
+	// AllowedBuckets limits the buckets kbwarden acts on, in every mode.
 	AllowedBuckets BucketAllowList
+	// Tenancy is Required (the zero value: a KnowledgeBase acts only
+	// through an AccountBinding of its namespace) or Optional.
+	Tenancy TenancyMode
 	// Ingestion tunes the ingestion step; zero fields take the defaults.
 	Ingestion IngestionOptions
 	// MaxConcurrentReconciles bounds parallel reconciles (default 4).
@@ -91,7 +94,7 @@ func NewKnowledgeBaseReconciler(c Config) *KnowledgeBaseReconciler {
 		clock:         c.Clock,
 		workers:       c.MaxConcurrentReconciles,
 		defaults:      defaults,
-		preconditions: newPreconditionsStep(c.Client, c.AWS, c.AllowedBuckets, defaults),
+		preconditions: newPreconditionsStep(c.Client, c.AWS, c.AllowedBuckets, defaults, c.Tenancy),
 		policy:        policy,
 		versioning:    newVersioningStep(ev, c.Clock),
 		accessControl: access,
@@ -245,7 +248,15 @@ func (r *KnowledgeBaseReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if workers <= 0 {
 		workers = 4
 	}
-	return ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr)
+	if (TenancyOptions{Mode: r.preconditions.tenancy}).Required() {
+		// A binding created, changed or made Ready, and a namespace
+		// relabelled, change what a KnowledgeBase may touch.
+		b = b.Watches(&kbv1.AccountBinding{}, handler.EnqueueRequestsFromMapFunc(r.allKnowledgeBases)).
+			Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(r.knowledgeBasesIn),
+				builder.WithPredicates(predicate.LabelChangedPredicate{}))
+	}
+	return b.
 		For(&kbv1.KnowledgeBase{}, builder.WithPredicates(predicate.Or(
 			predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		WatchesRawSource(source.Channel(r.ingestion.wakeups, handler.TypedEnqueueRequestsFromMapFunc(
@@ -255,6 +266,30 @@ func (r *KnowledgeBaseReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
 		Named(ControllerName).
 		Complete(r)
+}
+
+// allKnowledgeBases maps an AccountBinding event to every KnowledgeBase:
+// a binding may select any namespace.
+func (r *KnowledgeBaseReconciler) allKnowledgeBases(ctx context.Context, _ client.Object) []reconcile.Request {
+	return r.requestsFor(ctx)
+}
+
+// knowledgeBasesIn maps a Namespace event to its KnowledgeBases.
+func (r *KnowledgeBaseReconciler) knowledgeBasesIn(ctx context.Context, ns client.Object) []reconcile.Request {
+	return r.requestsFor(ctx, client.InNamespace(ns.GetName()))
+}
+
+func (r *KnowledgeBaseReconciler) requestsFor(ctx context.Context, opts ...client.ListOption) []reconcile.Request {
+	var list kbv1.KnowledgeBaseList
+	if err := r.client.List(ctx, &list, opts...); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "listing KnowledgeBases to reconcile after a tenancy change")
+		return nil
+	}
+	out := make([]reconcile.Request, 0, len(list.Items))
+	for _, kb := range list.Items {
+		out = append(out, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: kb.Namespace, Name: kb.Name}})
+	}
+	return out
 }
 
 // CacheOptions limits the manager's cache to what kbwarden reads: of

@@ -23,10 +23,13 @@ type preconditionsStep struct {
 	aws      *awsclient.Factory
 	allowed  BucketAllowList
 	defaults regionDefaults
+	// tenancy is whether a KnowledgeBase acts only through an
+	// AccountBinding (Required) or with the manager's identity (Optional).
+	tenancy TenancyMode
 }
 
-func newPreconditionsStep(c client.Reader, aws *awsclient.Factory, allowed BucketAllowList, defaults regionDefaults) *preconditionsStep {
-	return &preconditionsStep{client: c, aws: aws, allowed: allowed, defaults: defaults}
+func newPreconditionsStep(c client.Reader, aws *awsclient.Factory, allowed BucketAllowList, defaults regionDefaults, mode TenancyMode) *preconditionsStep {
+	return &preconditionsStep{client: c, aws: aws, allowed: allowed, defaults: defaults, tenancy: mode}
 }
 
 // reconcile fills p.target and p.gate. It returns an error only when it
@@ -65,6 +68,9 @@ func (s *preconditionsStep) notAllowed(role, bucket string) error {
 func (s *preconditionsStep) resolveTarget(ctx context.Context, obj *kbv1.KnowledgeBase) (*target, error) {
 	if s.aws == nil {
 		return nil, stalling(kbv1.InvalidSpecReason, "the manager has no AWS configuration")
+	}
+	if (TenancyOptions{Mode: s.tenancy}).Required() {
+		return s.tenantTarget(ctx, obj)
 	}
 	clients, err := s.aws.For(obj.Spec.Region)
 	if err != nil {

@@ -40,7 +40,7 @@ func newStepWorld() *stepWorld {
 func (w *stepWorld) pass(t *testing.T, obj *kbv1.KnowledgeBase) *pass {
 	t.Helper()
 	p := &pass{now: w.clock.Now()}
-	pre := newPreconditionsStep(managerClient, w.factory, testAllowedBuckets, regionDefaults{w.factory})
+	pre := newPreconditionsStep(managerClient, w.factory, testAllowedBuckets, regionDefaults{w.factory}, TenancyOptional)
 	if err := pre.reconcile(context.Background(), obj, p); err != nil {
 		t.Fatalf("preconditions: %v", err)
 	}

@@ -138,6 +138,7 @@ func startManager(ctx context.Context) error {
 		APIReader:      mgr.GetAPIReader(),
 		AWS:            awsFactory,
 		AllowedBuckets: testAllowedBuckets,
+		Tenancy:        TenancyOptional,
 		Ingestion:      testIngestionOptions,
 	})
 	managerClient = mgr.GetClient()

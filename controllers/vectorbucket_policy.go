@@ -181,7 +181,9 @@ func desiredStatement(obj *kbv1.KnowledgeBase, t *target) bucketpolicy.Desired {
 		if p.Principal != nil {
 			d.Principal = bucketpolicy.Principal{Service: p.Principal.Service, RoleARN: p.Principal.RoleARN}
 		}
-		d.Actions = append([]string(nil), p.Actions...)
+		for _, a := range p.Actions {
+			d.Actions = append(d.Actions, string(a))
+		}
 		if p.SourceArnScope != "" {
 			scope = p.SourceArnScope
 		}
