@@ -135,17 +135,21 @@ type Schedule struct {
 	Disabled bool `json:"disabled,omitempty"`
 }
 
+// maxIDLength bounds knowledge base and schedule IDs (Go's regexp cannot
+// count that high itself).
+const maxIDLength = 1024
+
 var (
 	accountPattern  = regexp.MustCompile(`^[0-9]{12}$`)
-	kbIDPattern     = regexp.MustCompile(`^[0-9a-zA-Z\-_=.+]{1,1024}$`)
-	schedulePattern = regexp.MustCompile(`^[0-9a-zA-Z_=-][0-9a-zA-Z_=.-]{0,1023}$`)
+	kbIDPattern     = regexp.MustCompile(`^[0-9a-zA-Z\-_=.+]+$`)
+	schedulePattern = regexp.MustCompile(`^[0-9a-zA-Z_=-][0-9a-zA-Z_=.-]*$`)
 )
 
 func (kb KnowledgeBase) validate() (KnowledgeBase, error) {
 	switch {
 	case !accountPattern.MatchString(kb.AccountID):
 		return kb, fmt.Errorf("quickemu: account %q must be 12 digits", kb.AccountID)
-	case !kbIDPattern.MatchString(kb.ID):
+	case !kbIDPattern.MatchString(kb.ID) || len(kb.ID) > maxIDLength:
 		return kb, fmt.Errorf("quickemu: knowledge base id %q must match [0-9a-zA-Z-_=.+]{1,1024}", kb.ID)
 	case kb.Bucket == "":
 		return kb, fmt.Errorf("quickemu: knowledge base %s needs a documents bucket", kb.ID)

@@ -53,7 +53,7 @@ var weekdays = map[string]time.Weekday{
 // enum, HOURLY only for accounts enabled for it, a day for WEEKLY and
 // MONTHLY, a valid ID and state. create says the frequency is required.
 func (s *Server) validateSchedule(in scheduleInput, create bool) *apiError {
-	if in.ScheduleID != nil && !schedulePattern.MatchString(*in.ScheduleID) {
+	if in.ScheduleID != nil && (!schedulePattern.MatchString(*in.ScheduleID) || len(*in.ScheduleID) > maxIDLength) {
 		return errInvalid("ScheduleId %q must match [0-9a-zA-Z_=-][0-9a-zA-Z_=.-]*, at most 1024 characters", *in.ScheduleID)
 	}
 	if in.State != "" && in.State != stateEnabled && in.State != stateDisabled {
@@ -121,10 +121,13 @@ func (sc *schedule) apply(in scheduleInput, now time.Time) {
 	if in.State != "" {
 		sc.state = in.State
 	}
-	if sc.startTime != nil {
+	switch {
+	case sc.startTime != nil:
 		sc.anchor = sc.align(*sc.startTime)
-	} else {
-		sc.anchor = sc.align(sc.add(now))
+	case sc.frequency.Interval == "WEEKLY" || sc.frequency.Interval == "MONTHLY":
+		sc.anchor = sc.align(now.AddDate(0, 0, 1)) // the first such day after today
+	default:
+		sc.anchor = sc.add(now)
 	}
 	sc.lastDue = sc.anchor.Add(-time.Nanosecond)
 }
