@@ -67,9 +67,9 @@
 //     by default, or on the knowledge base's refresh schedule, and a
 //     console refresh applies them at once (Quick user guide, "Best
 //     practices for managing ACLs in knowledge bases"). So an ACL change
-//     takes effect at the next scheduled refresh; the shortest wait the API
-//     allows is an HOURLY schedule where the account has it, or a schedule
-//     whose StartTime is now.
+//     takes effect at the next scheduled refresh. The API cannot refresh
+//     now; the shortest wait it allows is an HOURLY schedule, where the
+//     account is enabled for it, else DAILY at a time the service picks.
 //
 // Not verified, and chosen to be consistent: the error lists of the
 // schedule operations (the excerpts found did not show them; the emulator

@@ -57,7 +57,7 @@ func needMoto(t *testing.T) {
 
 // emulator serves a quickemu on a loopback port with knowledge base "kb"
 // (access control off) over bucket, driven by a fake clock.
-func emulator(t *testing.T, bucket string, tune ...func(*quickemu.Config)) (*quickemu.Server, *clocktesting.FakeClock) {
+func emulator(t testing.TB, bucket string, tune ...func(*quickemu.Config)) (*quickemu.Server, *clocktesting.FakeClock) {
 	t.Helper()
 	clock := clocktesting.NewFakeClock(epoch0)
 	cfg := quickemu.Config{Region: region, Clock: clock, QueuedFor: time.Minute, RunningFor: 4 * time.Minute}
@@ -84,7 +84,7 @@ func emulator(t *testing.T, bucket string, tune ...func(*quickemu.Config)) (*qui
 // awsConfig is the SDK configuration a controller would load, with static
 // test credentials: LoadDefaultConfig keeps the SDK's HTTP client and the
 // environment's endpoint settings.
-func awsConfig(t *testing.T) aws.Config {
+func awsConfig(t testing.TB) aws.Config {
 	t.Helper()
 	cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRegion(region),
 		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")))
@@ -103,7 +103,7 @@ func noBackoff() aws.Retryer {
 }
 
 // client points the real client at srv.
-func client(t *testing.T, srv *quickemu.Server, optFns ...func(*quick.Options)) *quick.Client {
+func client(t testing.TB, srv *quickemu.Server, optFns ...func(*quick.Options)) *quick.Client {
 	t.Helper()
 	return quick.NewFromConfig(awsConfig(t), append([]func(*quick.Options){func(o *quick.Options) {
 		o.BaseEndpoint = aws.String(srv.URL())
@@ -111,7 +111,7 @@ func client(t *testing.T, srv *quickemu.Server, optFns ...func(*quick.Options)) 
 	}}, optFns...)...)
 }
 
-func ctx(t *testing.T) context.Context {
+func ctx(t testing.TB) context.Context {
 	c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
 	return c

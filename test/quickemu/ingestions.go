@@ -161,8 +161,8 @@ func (s *Server) Ingestions(accountID, kbID string) []Ingestion {
 	out := make([]Ingestion, 0, len(kb.ingestions))
 	for _, in := range kb.ingestions {
 		v := Ingestion{ID: in.id, Trigger: in.trigger, Status: in.status(now), StartTime: in.start,
-			Ingested: in.result.keys(), NotIngested: append([]string(nil), in.result.notIngested...),
-			Failed: append([]string(nil), in.result.failed...), Reasons: append([]string(nil), in.result.reasons...)}
+			Ingested: in.result.keys(), NotIngested: append([]string{}, in.result.notIngested...),
+			Failed: append([]string{}, in.result.failed...), Reasons: append([]string{}, in.result.reasons...)}
 		if v.Status != statusQueued && v.Status != statusRunning {
 			v.EndTime = in.end()
 		}

@@ -58,14 +58,14 @@ var epoch0 = time.Date(2025, 10, 20, 9, 0, 0, 0, time.UTC)
 
 // env is one emulator over a fresh moto bucket, driven by a fake clock.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *Server
 	clock *clocktesting.FakeClock
 	s3    *s3.Client
 	docs  string
 }
 
-func newEnv(t *testing.T, tune ...func(*Config)) *env {
+func newEnv(t testing.TB, tune ...func(*Config)) *env {
 	t.Helper()
 	needMoto(t)
 	e := &env{t: t, clock: clocktesting.NewFakeClock(epoch0)}
