@@ -184,4 +184,3 @@ func TestTwoTenants(t *testing.T) {
 	}).Should(gomega.Succeed())
 	g.Expect(calls.ForBucket("team-c-vectors")).To(gomega.BeEmpty())
 }
-
