@@ -20,7 +20,7 @@ func (s *accessControlStep) cleanup(ctx context.Context, obj *kbv1.KnowledgeBase
 		return nil
 	}
 	if p.target == nil {
-		return p.gate.first() // the AWS target could not be resolved: retry
+		return cleanupBlocked(p)
 	}
 	if p.gate.blocked(concernAccessControl) != nil {
 		return nil // not ours to touch

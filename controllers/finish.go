@@ -44,7 +44,10 @@ func (r *KnowledgeBaseReconciler) finish(ctx context.Context, before, obj *kbv1.
 		}
 		summarizeReady(obj)
 	case errors.As(err, &stall):
-		log.Error(err, "reconciliation stalled; waiting for a spec change", "reason", stall.Reason)
+		// Logged when the stall appears or changes, not on every retry.
+		if c := apimeta.FindStatusCondition(before.Status.Conditions, kbv1.StalledCondition); c == nil || c.Reason != stall.Reason {
+			log.Info("reconciliation stalled; waiting for a change of the spec or of AWS", "reason", stall.Reason, "error", err.Error())
+		}
 		apimeta.RemoveStatusCondition(&obj.Status.Conditions, kbv1.ReconcilingCondition)
 		markTrue(obj, kbv1.StalledCondition, stall.Reason, "%s", err.Error())
 		summarizeReady(obj)

@@ -100,6 +100,7 @@ type ingestionPass struct {
 
 func (s *ingestionStep) reconcile(ctx context.Context, obj *kbv1.KnowledgeBase, p *pass) error {
 	if reportBlocked(obj, p, concernIngestion, kbv1.IngestionSucceededCondition, metav1.ConditionUnknown) {
+		s.queue.Forget(queueKey(obj)) // a blocked KnowledgeBase holds no place in line
 		return nil
 	}
 	ip := &ingestionPass{s: s, obj: obj, t: p.target, api: p.target.clients.BedrockAgent, kbID: obj.Spec.KnowledgeBaseID,

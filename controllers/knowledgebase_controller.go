@@ -110,8 +110,8 @@ type step interface {
 	reconcile(ctx context.Context, obj *kbv1.KnowledgeBase, p *pass) error
 }
 
-// +kubebuilder:rbac:groups=knowledge.kbwarden.io,resources=knowledgebases,verbs=get;list;watch;update;patch
-// +kubebuilder:rbac:groups=knowledge.kbwarden.io,resources=knowledgebases/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=knowledge.kbwarden.io,resources=knowledgebases,verbs=get;list;watch;patch
+// +kubebuilder:rbac:groups=knowledge.kbwarden.io,resources=knowledgebases/status,verbs=get;patch
 // +kubebuilder:rbac:groups=knowledge.kbwarden.io,resources=knowledgebases/finalizers,verbs=update
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch;create;update
@@ -182,6 +182,7 @@ func (r *KnowledgeBaseReconciler) reconcileSuspended(ctx context.Context, obj *k
 	if c := apimeta.FindStatusCondition(obj.Status.Conditions, kbv1.ReadyCondition); c == nil || c.Reason != kbv1.SuspendedReason {
 		r.events.event(obj, corev1.EventTypeNormal, kbv1.SuspendedReason, "Suspend", "reconciliation suspended: kbwarden makes no AWS call until spec.suspend is false")
 	}
+	r.ingestion.forgetKey(queueKey(obj)) // a suspended KnowledgeBase holds no place in line
 	ctrl.LoggerFrom(ctx).V(1).Info("reconciliation suspended")
 	return nil
 }

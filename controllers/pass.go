@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"errors"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -71,6 +72,21 @@ type target struct {
 	region    string
 	account   string
 	partition string
+}
+
+// cleanupBlocked decides what a deletion does when the AWS target could
+// not be resolved: a binding still being verified, or a transient failure,
+// is retried; a refusal (no binding, not granted, another account, the
+// allow-list) removes nothing and lets the object go, since kbwarden may
+// not touch that bucket any more, and keeping the finalizer would keep the
+// namespace Terminating for good.
+func cleanupBlocked(p *pass) error {
+	err := p.gate.first()
+	var stall *StallingError
+	if errors.As(err, &stall) {
+		return nil
+	}
+	return err
 }
 
 // reportBlocked sets condType to status with the reason of a block, and

@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -41,6 +42,18 @@ func (s *preconditionsStep) reconcile(ctx context.Context, obj *kbv1.KnowledgeBa
 	if bucket := obj.Spec.Documents.Bucket; !s.allowed.Allows(bucket) {
 		p.gate.block(s.notAllowed("documents", bucket), concernVersioning, concernAccessControl, concernIngestion)
 	}
+	// The grant first: a KnowledgeBase its binding does not grant is
+	// refused before it can take part in anything else.
+	t, err := s.resolveTarget(ctx, obj)
+	var tr *TransientError
+	switch {
+	case errors.As(err, &tr):
+		return err // the cache or STS failed once: retried, conditions stand
+	case err != nil:
+		p.gate.block(err, concernPolicy, concernVersioning, concernAccessControl, concernIngestion)
+		return nil
+	}
+	p.target = t
 	owner, err := s.statementOwner(ctx, obj)
 	if err != nil {
 		return transient(kbv1.ProgressingReason, "listing KnowledgeBases: %w", err)
@@ -50,12 +63,6 @@ func (s *preconditionsStep) reconcile(ctx context.Context, obj *kbv1.KnowledgeBa
 			Err: fmt.Errorf("KnowledgeBase %s already owns policy statement %s of vector bucket %s; give this one its own spec.vectorBucket.policy.statementId",
 				owner, statementID(obj), obj.Spec.VectorBucket.Name)}, concernPolicy, concernIngestion)
 	}
-	t, err := s.resolveTarget(ctx, obj)
-	if err != nil {
-		p.gate.block(err, concernPolicy, concernVersioning, concernAccessControl, concernIngestion)
-		return nil
-	}
-	p.target = t
 	return nil
 }
 
@@ -113,6 +120,14 @@ func (s *preconditionsStep) statementOwner(ctx context.Context, obj *kbv1.Knowle
 		other := &list.Items[i]
 		if other.UID == obj.UID || !other.DeletionTimestamp.IsZero() {
 			continue
+		}
+		// Under tenancy, a KnowledgeBase its binding does not grant the
+		// bucket owns nothing in it: another tenant cannot block this one
+		// by naming its bucket first.
+		if (TenancyOptions{Mode: s.tenancy}).Required() && s.aws != nil {
+			if _, err := s.tenantTarget(ctx, other); err != nil {
+				continue
+			}
 		}
 		if createdBefore(other, obj) {
 			return other.Namespace + "/" + other.Name, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -79,6 +80,10 @@ func grantRequest(obj *kbv1.KnowledgeBase, region string) tenancy.Request {
 	return r
 }
 
+// bindingVerifyRetry is how soon a KnowledgeBase whose binding is being
+// verified looks again.
+const bindingVerifyRetry = 5 * time.Second
+
 // tenancyError types a tenancy refusal: a binding not Ready yet waits (it
 // is being verified), everything else stalls and is looked at again every
 // interval, since the platform team may grant it meanwhile.
@@ -88,7 +93,10 @@ func (s *preconditionsStep) tenancyError(err error, obj *kbv1.KnowledgeBase) err
 		return &StallingError{Reason: kbv1.NotGrantedReason, RetryAfter: obj.GetInterval(), Err: err}
 	}
 	if !te.Stalled() {
-		return waiting(te.Reason, obj.GetInterval(), "%s", te.Message)
+		// The binding's controller verifies it within seconds; its status
+		// change wakes this KnowledgeBase too, but a look soon covers an
+		// event that raced this KnowledgeBase into the cache.
+		return waiting(te.Reason, min(obj.GetInterval(), bindingVerifyRetry), "%s", te.Message)
 	}
 	return &StallingError{Reason: te.Reason, RetryAfter: obj.GetInterval(), Err: fmt.Errorf("%s", te.Message)}
 }

@@ -16,7 +16,7 @@ import (
 // KnowledgeBase owns needs no cleanup.
 func (s *vectorBucketPolicyStep) cleanup(ctx context.Context, obj *kbv1.KnowledgeBase, p *pass) error {
 	if p.target == nil {
-		return p.gate.first() // the AWS target could not be resolved: retry
+		return cleanupBlocked(p)
 	}
 	if p.gate.blocked(concernPolicy) != nil {
 		return nil // not ours to touch
