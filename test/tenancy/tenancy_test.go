@@ -125,6 +125,24 @@ func conditionOf(g gomega.Gomega, kb *kbv1.KnowledgeBase, condType string) *meta
 	return apimeta.FindStatusCondition(got.Status.Conditions, condType)
 }
 
+// kbStatus renders a KnowledgeBase's conditions, for failure messages.
+func kbStatus(kb *kbv1.KnowledgeBase) string {
+	got := &kbv1.KnowledgeBase{}
+	if err := env.Client.Get(context.Background(), client.ObjectKeyFromObject(kb), got); err != nil {
+		return err.Error()
+	}
+	return fmt.Sprintf("generation %d, %+v", got.Generation, got.Status.Conditions)
+}
+
+// bindingStatus renders a binding's conditions, for failure messages.
+func bindingStatus(name string) string {
+	b := &kbv1.AccountBinding{}
+	if err := env.Client.Get(context.Background(), client.ObjectKey{Name: name}, b); err != nil {
+		return err.Error()
+	}
+	return fmt.Sprintf("generation %d, %+v", b.Generation, b.Status)
+}
+
 func eventually(g gomega.Gomega, f any) gomega.AsyncAssertion {
 	return g.Eventually(f).WithTimeout(30 * time.Second).WithPolling(200 * time.Millisecond)
 }
@@ -155,7 +173,7 @@ func TestTwoTenants(t *testing.T) {
 		eventually(g, func(g gomega.Gomega) {
 			c := conditionOf(g, kb, kbv1.VectorBucketPolicyInSyncCondition)
 			g.Expect(c).NotTo(gomega.BeNil())
-			g.Expect(c.Status).To(gomega.Equal(metav1.ConditionTrue), "%s: %s", team, c.Message)
+			g.Expect(c.Status).To(gomega.Equal(metav1.ConditionTrue), "%s: %s (binding: %s) (kb: %s)", team, c.Message, bindingStatus(team), kbStatus(kb))
 		}).Should(gomega.Succeed())
 	}
 	// The writes reached moto, which allowed them only to the bucket's own
