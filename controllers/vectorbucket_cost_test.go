@@ -102,8 +102,8 @@ func TestSteadyStateCostS3(t *testing.T) {
 		putPolicy(t, bucket, string(out))
 	}
 	// The first window sees the reformatting's effect too.
-	got := steadyWindow(t, kb, bucket, 4*time.Second, reformat)
-	t.Logf("calls on %s in 4s of steady state: %v", bucket, got)
+	got := steadyWindow(t, kb, bucket, 6*time.Second, reformat)
+	t.Logf("calls on %s in 6s of steady state: %v", bucket, got)
 	expectPerPass(g, got, "GetBucketPolicy", "GetBucketVersioning", "GetBucketEncryption", "GetPublicAccessBlock")
 }
 
@@ -122,8 +122,8 @@ func TestSteadyStateCostS3Vectors(t *testing.T) {
 	kb.Spec.Documents.Bucket = "acme-corp-docs"
 	g.Expect(createKB(t, kb)).To(gomega.Succeed())
 
-	got := steadyWindow(t, kb, bucket, 4*time.Second, nil)
-	t.Logf("calls on %s in 4s of steady state: %v", bucket, got)
+	got := steadyWindow(t, kb, bucket, 6*time.Second, nil)
+	t.Logf("calls on %s in 6s of steady state: %v", bucket, got)
 	expectPerPass(g, got, "GetVectorBucketPolicy", "GetVectorBucket")
 
 	out, err := adminVectors.GetVectorBucketPolicy(context.Background(), &s3vectors.GetVectorBucketPolicyInput{VectorBucketName: &bucket})
