@@ -36,7 +36,7 @@ func (d driftRecorder) observed(obj *kbv1.KnowledgeBase, rec **kbv1.DriftRecord,
 		return
 	}
 	markFalse(obj, d.condition, kbv1.DriftedReason, "%s", drift)
-	d.count(obj, rec, drift)
+	d.count(obj, rec, drift, metav1.NewTime(d.clock.Now()))
 	d.events.event(obj, corev1.EventTypeWarning, kbv1.DriftedReason, "DetectDrift"+d.action, "%s (driftPolicy Observe: not repaired)", drift)
 }
 
@@ -44,7 +44,7 @@ func (d driftRecorder) observed(obj *kbv1.KnowledgeBase, rec **kbv1.DriftRecord,
 // is also rec's lastRepairTime.
 func (d driftRecorder) repaired(obj *kbv1.KnowledgeBase, rec **kbv1.DriftRecord, drift string) metav1.Time {
 	now := metav1.NewTime(d.clock.Now())
-	d.count(obj, rec, drift)
+	d.count(obj, rec, drift, now)
 	(*rec).LastRepairTime = &now
 	metrics.DriftRepairs.WithLabelValues(obj.Namespace, obj.Name, d.concern).Inc()
 	metrics.Drifted.WithLabelValues(obj.Namespace, obj.Name, d.concern).Set(0)
@@ -59,11 +59,10 @@ func (d driftRecorder) inSync(obj *kbv1.KnowledgeBase) {
 }
 
 // count records one drift found.
-func (d driftRecorder) count(obj *kbv1.KnowledgeBase, rec **kbv1.DriftRecord, drift string) {
+func (d driftRecorder) count(obj *kbv1.KnowledgeBase, rec **kbv1.DriftRecord, drift string, now metav1.Time) {
 	if *rec == nil {
 		*rec = &kbv1.DriftRecord{}
 	}
-	now := metav1.NewTime(d.clock.Now())
 	r := *rec
 	r.Count++
 	r.Last, r.LastTime = drift, &now

@@ -174,7 +174,7 @@ func (p *ingestionPass) startWhenIdle(ctx context.Context, d ingestion.Decision)
 		// The queue wakes this KnowledgeBase when its turn comes: it is
 		// not polled, so the wait asks for no earlier look than the
 		// drift interval.
-		return p.queued(wait, "a job is due (%s) and waits for its turn in the account's start queue", d.Why)
+		return p.pending(p.obj.GetInterval(), "a job is due (%s) and waits for its turn in the account's start queue", d.Why)
 	}
 	running, err := p.listJobs(ctx, true, 1)
 	if err != nil {

@@ -205,14 +205,6 @@ func (p *ingestionPass) waitForJob() error {
 	return waiting(kbv1.IngestionInProgressReason, after, "ingestion job %s is %s; looking again in %s", j.ID, j.Status, after)
 }
 
-// queued says a job waits for its turn in the start queue. The queue
-// wakes the KnowledgeBase; the requeue is only the drift interval's.
-func (p *ingestionPass) queued(_ time.Duration, format string, args ...any) error {
-	msg := fmt.Sprintf(format, args...)
-	p.setOutcome(kbv1.IngestionPendingReason, "%s", msg)
-	return waiting(kbv1.IngestionPendingReason, p.obj.GetInterval(), "%s", msg)
-}
-
 // pending says a job is due but must wait (debounce, start queue, another
 // job of the knowledge base).
 func (p *ingestionPass) pending(after time.Duration, format string, args ...any) error {

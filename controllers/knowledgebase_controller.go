@@ -250,7 +250,7 @@ func (r *KnowledgeBaseReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		workers = 4
 	}
 	b := ctrl.NewControllerManagedBy(mgr)
-	if (TenancyOptions{Mode: r.preconditions.tenancy}).Required() {
+	if r.preconditions.tenancy.Required() {
 		// A binding created, changed or made Ready, and a namespace
 		// relabelled, change what a KnowledgeBase may touch.
 		b = b.Watches(&kbv1.AccountBinding{}, handler.EnqueueRequestsFromMapFunc(r.allKnowledgeBases)).

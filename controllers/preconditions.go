@@ -76,7 +76,7 @@ func (s *preconditionsStep) resolveTarget(ctx context.Context, obj *kbv1.Knowled
 	if s.aws == nil {
 		return nil, stalling(kbv1.InvalidSpecReason, "the manager has no AWS configuration")
 	}
-	if (TenancyOptions{Mode: s.tenancy}).Required() {
+	if s.tenancy.Required() {
 		return s.tenantTarget(ctx, obj)
 	}
 	clients, err := s.aws.For(obj.Spec.Region)
@@ -124,8 +124,8 @@ func (s *preconditionsStep) statementOwner(ctx context.Context, obj *kbv1.Knowle
 		// Under tenancy, a KnowledgeBase its binding does not grant the
 		// bucket owns nothing in it: another tenant cannot block this one
 		// by naming its bucket first.
-		if (TenancyOptions{Mode: s.tenancy}).Required() && s.aws != nil {
-			if _, err := s.tenantTarget(ctx, other); err != nil {
+		if s.tenancy.Required() {
+			if _, _, err := s.tenantGrant(ctx, other); err != nil {
 				continue
 			}
 		}

@@ -39,7 +39,11 @@ type TenancyOptions struct {
 }
 
 // Required reports whether KnowledgeBases need an AccountBinding.
-func (o TenancyOptions) Required() bool { return o.Mode != TenancyOptional }
+func (o TenancyOptions) Required() bool { return o.Mode.Required() }
+
+// Required reports whether the mode needs an AccountBinding; the zero
+// value does.
+func (m TenancyMode) Required() bool { return m != TenancyOptional }
 
 // Warnings are what the manager should warn about at start: Optional mode
 // with an empty allow-list lets any namespace make kbwarden act on any
