@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -99,7 +98,7 @@ type ingestionPass struct {
 }
 
 func (s *ingestionStep) reconcile(ctx context.Context, obj *kbv1.KnowledgeBase, p *pass) error {
-	if reportBlocked(obj, p, concernIngestion, kbv1.IngestionSucceededCondition, metav1.ConditionUnknown) {
+	if reportBlocked(obj, p, concernIngestion, kbv1.IngestionSucceededCondition, lastOutcome(obj)) {
 		s.queue.Forget(queueKey(obj)) // a blocked KnowledgeBase holds no place in line
 		return nil
 	}
@@ -110,7 +109,7 @@ func (s *ingestionStep) reconcile(ctx context.Context, obj *kbv1.KnowledgeBase, 
 	}
 	if err := ip.run(ctx); err != nil {
 		if c := reasonOf(err, ""); c != kbv1.IngestionInProgressReason && c != kbv1.IngestionPendingReason {
-			markUnknown(obj, kbv1.IngestionSucceededCondition, reasonOf(err, kbv1.AWSErrorReason), "%s", err.Error())
+			keepOutcome(obj, reasonOf(err, kbv1.AWSErrorReason), "%s", err.Error())
 		}
 		return err
 	}
@@ -221,7 +220,7 @@ func (p *ingestionPass) startFailed(err error) error {
 	case awserr.Throttled:
 		p.s.queue.Return(p.account, queueKey(p.obj))
 		p.s.queue.Backoff(p.account, p.s.queue.Interval())
-		markUnknown(p.obj, kbv1.IngestionSucceededCondition, kbv1.ThrottledReason,
+		p.setOutcome(kbv1.ThrottledReason,
 			"StartIngestionJob was throttled (%s); retrying in %s", awserr.Describe(err), p.s.queue.Interval())
 		return waiting(kbv1.ThrottledReason, p.s.queue.Interval(), "StartIngestionJob was throttled; retrying")
 	}

@@ -77,6 +77,19 @@ func startExternalJob(g gomega.Gomega, k ingestionKB, description string) bedroc
 	return job
 }
 
+// startHeldExternalJob is startExternalJob for a job that runs until the
+// returned release is called.
+func startHeldExternalJob(g gomega.Gomega, k ingestionKB, description string) (bedrockemu.Job, func()) {
+	var job bedrockemu.Job
+	var release func()
+	eventually(g, func() error {
+		var err error
+		job, release, err = emu.StartHeldIngestionJob(context.Background(), k.kbID, k.dsID, description)
+		return err
+	}).Should(gomega.Succeed())
+	return job, release
+}
+
 // emuJobs lists k's jobs as the emulator knows them, oldest first.
 func emuJobs(g gomega.Gomega, k ingestionKB) []bedrockemu.Job {
 	jobs, err := emu.Jobs(context.Background(), k.kbID, k.dsID)

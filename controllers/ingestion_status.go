@@ -176,17 +176,30 @@ func describeJob(job *kbv1.IngestionJob) string {
 	return fmt.Sprintf("ingestion job %s (trigger %s)", job.ID, job.Trigger)
 }
 
-// setOutcome sets IngestionSucceeded while a job is running or due. It keeps
-// the status of the last outcome (True after a success, False after a
-// failure): a healthy KnowledgeBase stays Ready during its daily sync, and
-// Reconciling says work is under way.
+// setOutcome sets IngestionSucceeded while a job is running or due.
 func (p *ingestionPass) setOutcome(reason, format string, args ...any) {
-	status := metav1.ConditionUnknown
-	if c := apimeta.FindStatusCondition(p.obj.Status.Conditions, kbv1.IngestionSucceededCondition); c != nil &&
+	keepOutcome(p.obj, reason, format, args...)
+}
+
+// keepOutcome sets IngestionSucceeded's reason and message but keeps the
+// status of the last outcome (True after a success, False after a failure)
+// while a job runs or is due, or while ingestion cannot be looked at (a
+// block, a throttled or failed call). A healthy KnowledgeBase stays Ready
+// during its daily sync, Reconciling says work is under way, and a job that
+// completes after a failure is still reported as a recovery however many
+// throttled passes came between.
+func keepOutcome(obj *kbv1.KnowledgeBase, reason, format string, args ...any) {
+	setCondition(obj, kbv1.IngestionSucceededCondition, lastOutcome(obj), reason, format, args...)
+}
+
+// lastOutcome is IngestionSucceeded's status as the last ended job set it,
+// Unknown when no job was seen ending.
+func lastOutcome(obj *kbv1.KnowledgeBase) metav1.ConditionStatus {
+	if c := apimeta.FindStatusCondition(obj.Status.Conditions, kbv1.IngestionSucceededCondition); c != nil &&
 		c.Reason != kbv1.NotEvaluatedReason && c.Status != metav1.ConditionUnknown {
-		status = c.Status
+		return c.Status
 	}
-	setCondition(p.obj, kbv1.IngestionSucceededCondition, status, reason, format, args...)
+	return metav1.ConditionUnknown
 }
 
 // waitForJob says a job runs and asks to look again after a delay that

@@ -75,7 +75,8 @@ func TestIngestionWaitsForExternalJob(t *testing.T) {
 	k := extIngKB
 	setupIngestionKB(t, k, "", 1)
 	createCorrect(t, k)
-	ext := startExternalJob(g, k, "started in the console")
+	ext, release := startHeldExternalJob(g, k, "started in the console")
+	defer release()
 
 	kb := ingestionKnowledgeBase("ing-external", k)
 	kb.Annotations = map[string]string{kbv1.RequestedAtAnnotation: "now"}
@@ -87,6 +88,7 @@ func TestIngestionWaitsForExternalJob(t *testing.T) {
 		g.Expect(lastJob(got).Trigger).To(gomega.Equal("External"))
 		g.Expect(got.Status.LastHandledRequestedAt).To(gomega.BeEmpty(), "pending while the external job runs")
 	}).Should(gomega.Succeed())
+	release()
 	eventually(g, func(g gomega.Gomega) {
 		got := get(g, kb)
 		g.Expect(lastJob(got).Trigger).To(gomega.Equal("Manual"))
