@@ -84,6 +84,15 @@ dev: build ## Like demo, but stays up and prints the KUBECONFIG and AWS endpoint
 	@go build -o bin/kbwarden-demo ./hack/demo
 	@bin/kbwarden-demo -stay
 
+##@ Benchmarks
+
+N ?= 200
+BENCH_SCALE_FLAGS ?=
+.PHONY: bench-scale
+bench-scale: build ## Many KnowledgeBases on one manager, quotas scaled 200x (N=200; make bench-scale N=1000); prints time to Ready, AWS requests, CPU and RSS.
+	@go build -o bin/kbwarden-benchscale ./hack/benchscale
+	@bin/kbwarden-benchscale -n $(N) $(BENCH_SCALE_FLAGS)
+
 $(CONTROLLER_GEN):
 	@mkdir -p $(LOCALBIN)
 	GOBIN=$(LOCALBIN) go install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_GEN_VERSION)

@@ -3,6 +3,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"flag"
 	"fmt"
 	"os"
@@ -15,18 +16,23 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	kbv1 "github.com/kbwarden/kbwarden/api/v1alpha1"
 	"github.com/kbwarden/kbwarden/controllers"
 	"github.com/kbwarden/kbwarden/internal/awsclient"
+	"github.com/kbwarden/kbwarden/internal/awslog"
 )
 
 // options are the manager's command-line flags.
 type options struct {
 	metricsAddr             string
+	metricsSecure           bool
+	enableHTTP2             bool
 	probeAddr               string
 	leaderElect             bool
 	leaderElectionNamespace string
@@ -37,12 +43,16 @@ type options struct {
 	allowedBuckets          string
 	s3PathStyle             bool
 	ingestionStartInterval  time.Duration
+	ingestionPollMin        time.Duration
+	tenancy                 string
 }
 
 func parseFlags(args []string) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("kbwarden", flag.ContinueOnError)
-	fs.StringVar(&o.metricsAddr, "metrics-bind-address", ":8080", "Address the Prometheus metrics endpoint binds to; 0 disables it.")
+	fs.StringVar(&o.metricsAddr, "metrics-bind-address", ":8443", "Address the Prometheus metrics endpoint binds to; 0 disables it.")
+	fs.BoolVar(&o.metricsSecure, "metrics-secure", true, "Serve metrics over HTTPS, only to callers whose token the API server authenticates and authorizes for GET /metrics (the metrics-reader ClusterRole); false serves plain HTTP to anyone.")
+	fs.BoolVar(&o.enableHTTP2, "enable-http2", false, "Allow HTTP/2 on the metrics endpoint; off by default against the HTTP/2 Rapid Reset and Stream Cancellation attacks (CVE-2023-44487, CVE-2023-39325).")
 	fs.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "Address the /healthz and /readyz probes bind to.")
 	fs.BoolVar(&o.leaderElect, "leader-elect", false, "Elect a leader so that only one replica reconciles at a time.")
 	fs.StringVar(&o.leaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader election lease; defaults to the pod's namespace.")
@@ -52,14 +62,60 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.allowedBuckets, "allowed-buckets", "", "Comma-separated shell patterns of bucket names kbwarden may act on (for example 'kb-vectors-*,acme-docs-*'); empty admits every bucket.")
 	fs.BoolVar(&o.s3PathStyle, "s3-path-style", false, "Address S3 buckets path-style, as an S3 endpoint on an IP address (AWS_ENDPOINT_URL_S3) needs.")
 	fs.DurationVar(&o.ingestionStartInterval, "ingestion-start-interval", controllers.DefaultIngestionOptions.StartInterval, "Least time between two StartIngestionJob calls per AWS account and region (Bedrock's quota is about one per 10s); KnowledgeBases take turns.")
+	fs.DurationVar(&o.ingestionPollMin, "ingestion-poll-min", controllers.DefaultIngestionOptions.PollMin, "Least time between two looks at a running ingestion job; the delay grows with the job's age.")
 	fs.IntVar(&o.maxConcurrentReconciles, "max-concurrent-reconciles", 4, "KnowledgeBases reconciled in parallel.")
+	fs.StringVar(&o.tenancy, "tenancy", string(controllers.TenancyRequired), "Required: a KnowledgeBase acts only through a Ready AccountBinding selecting its namespace, on what it grants. Optional: kbwarden's own identity, bounded only by --allowed-buckets (for a cluster one team owns).")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	if o.logFormat != "json" && o.logFormat != "console" {
 		return o, fmt.Errorf("--log-format must be json or console, not %q", o.logFormat)
 	}
+	if _, err := controllers.ParseTenancyMode(o.tenancy); err != nil {
+		return o, err
+	}
 	return o, nil
+}
+
+// tenancyOptions are the tenancy settings the flags say.
+func (o options) tenancyOptions() (controllers.TenancyOptions, error) {
+	mode, err := controllers.ParseTenancyMode(o.tenancy)
+	if err != nil {
+		return controllers.TenancyOptions{}, err
+	}
+	allowed, err := controllers.ParseBucketAllowList(o.allowedBuckets)
+	if err != nil {
+		return controllers.TenancyOptions{}, fmt.Errorf("--allowed-buckets: %w", err)
+	}
+	return controllers.TenancyOptions{Mode: mode, AllowedBuckets: allowed}, nil
+}
+
+// metricsOptions serve metrics as kubebuilder v4 projects do: over HTTPS
+// (a self-signed certificate unless one is mounted), each request's bearer
+// token checked by the API server (TokenReview, then SubjectAccessReview
+// for GET /metrics), and HTTP/2 off unless asked for.
+func (o options) metricsOptions() metricsserver.Options {
+	m := metricsserver.Options{BindAddress: o.metricsAddr, SecureServing: o.metricsSecure}
+	if !o.enableHTTP2 {
+		m.TLSOpts = []func(*tls.Config){func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} }}
+	}
+	if o.metricsSecure {
+		m.FilterProvider = filters.WithAuthenticationAndAuthorization
+	}
+	return m
+}
+
+// newManager builds the manager, without controllers, from the flags.
+func newManager(cfg *rest.Config, scheme *runtime.Scheme, o options) (ctrl.Manager, error) {
+	return ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:                  scheme,
+		Metrics:                 o.metricsOptions(),
+		HealthProbeBindAddress:  o.probeAddr,
+		LeaderElection:          o.leaderElect,
+		LeaderElectionID:        "kbwarden.kbwarden.io",
+		LeaderElectionNamespace: o.leaderElectionNamespace,
+		Cache:                   controllers.CacheOptions(),
+	})
 }
 
 // newLogger builds a zap logger of the chosen level and format.
@@ -102,9 +158,13 @@ func run(args []string) error {
 	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
 	utilruntime.Must(kbv1.AddToScheme(scheme))
 
-	allowed, err := controllers.ParseBucketAllowList(opts.allowedBuckets)
+	tenancy, err := opts.tenancyOptions()
 	if err != nil {
-		return fmt.Errorf("--allowed-buckets: %w", err)
+		return err
+	}
+	allowed := tenancy.AllowedBuckets
+	for _, w := range tenancy.Warnings() {
+		zl.Warn(w)
 	}
 	// The SDK's default chain: environment, IRSA web identity, EKS Pod
 	// Identity, instance role; AWS_ENDPOINT_URL(_<SERVICE>) are honoured.
@@ -112,29 +172,33 @@ func run(args []string) error {
 	if err != nil {
 		return fmt.Errorf("loading the AWS configuration: %w", err)
 	}
+	awsCfg.Logger = awslog.NewLogger(ctrl.Log.WithName("aws-sdk"))
+	// One factory for both controllers: tenant sessions and caller
+	// identities are cached once for the manager.
+	factory := awsclient.NewFactory(awsCfg, opts.awsRegion, opts.s3PathStyle)
 
-	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
-		Scheme:                  scheme,
-		Metrics:                 metricsserver.Options{BindAddress: opts.metricsAddr},
-		HealthProbeBindAddress:  opts.probeAddr,
-		LeaderElection:          opts.leaderElect,
-		LeaderElectionID:        "kbwarden.kbwarden.io",
-		LeaderElectionNamespace: opts.leaderElectionNamespace,
-		Cache:                   controllers.CacheOptions(),
-	})
+	mgr, err := newManager(ctrl.GetConfigOrDie(), scheme, opts)
 	if err != nil {
 		return fmt.Errorf("creating the manager: %w", err)
 	}
-	if err := (&controllers.KnowledgeBaseReconciler{
+	if err := controllers.NewKnowledgeBaseReconciler(controllers.Config{
 		Client:                  mgr.GetClient(),
 		Recorder:                mgr.GetEventRecorder(controllers.ControllerName),
 		APIReader:               mgr.GetAPIReader(),
-		AWS:                     awsclient.NewFactory(awsCfg, opts.awsRegion, opts.s3PathStyle),
+		AWS:                     factory,
 		AllowedBuckets:          allowed,
-		Ingestion:               controllers.IngestionOptions{StartInterval: opts.ingestionStartInterval},
+		Tenancy:                 tenancy.Mode,
+		Ingestion:               controllers.IngestionOptions{StartInterval: opts.ingestionStartInterval, PollMin: opts.ingestionPollMin},
 		MaxConcurrentReconciles: opts.maxConcurrentReconciles,
 	}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("registering the KnowledgeBase controller: %w", err)
+	}
+	if err := (&controllers.AccountBindingReconciler{
+		Client:   mgr.GetClient(),
+		AWS:      factory,
+		Recorder: mgr.GetEventRecorder(controllers.AccountBindingControllerName),
+	}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("registering the AccountBinding controller: %w", err)
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return err
@@ -142,6 +206,6 @@ func run(args []string) error {
 	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
 		return err
 	}
-	setupLog.Info("starting manager", "region", awsCfg.Region, "allowedBuckets", allowed.String(), "metrics", opts.metricsAddr, "probes", opts.probeAddr, "leaderElection", opts.leaderElect)
+	setupLog.Info("starting manager", "region", awsCfg.Region, "tenancy", tenancy.Mode, "allowedBuckets", allowed.String(), "metrics", opts.metricsAddr, "metricsSecure", opts.metricsSecure, "probes", opts.probeAddr, "leaderElection", opts.leaderElect)
 	return mgr.Start(ctrl.SetupSignalHandler())
 }

@@ -7,22 +7,90 @@ import (
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/clock"
 
 	kbv1 "github.com/kbwarden/kbwarden/api/v1alpha1"
 	"github.com/kbwarden/kbwarden/internal/acl"
 	"github.com/kbwarden/kbwarden/internal/aclsync"
 	"github.com/kbwarden/kbwarden/internal/awserr"
+	"github.com/kbwarden/kbwarden/internal/metrics"
 )
 
-// reconcileAccessControl owns AccessControlInSync, status.accessControl and
-// the document counts of status.documents (count, fingerprint,
-// lastChangeTime), which the ingestion step reads to decide when to start a
-// job. It runs in every mode: in None it only lists the documents. In
-// Global and PerDocument modes it writes the ACL files the rules compile to
-// (internal/aclsync; Enforce), or reports what it would write (Observe).
-// Problems with single files (unparseable or over-limit sidecars, keys too
-// long) are reported and never stop the other files.
-func (r *KnowledgeBaseReconciler) reconcileAccessControl(ctx context.Context, obj *kbv1.KnowledgeBase) error {
+// accessControlStep owns AccessControlInSync, status.accessControl and
+// status.documents (count, fingerprint, lastChangeTime). It runs in every
+// mode: in None it only lists the documents. In Global and PerDocument
+// modes it writes the ACL files the rules compile to (internal/aclsync;
+// Enforce), or reports what it would write (Observe). Problems with single
+// files (unparseable or over-limit sidecars, keys too long) are reported
+// and never stop the other files. It hands an aclReport forward, from
+// which the ingestion step decides when a job is due.
+//
+// Its state is the ACL syncer, whose manifest cache makes a steady-state
+// pass free of GETs.
+type accessControlStep struct {
+	events recorder
+	clock  clock.PassiveClock
+	drift  driftRecorder
+	syncer *aclsync.Syncer
+	// checks gates the listing like the drift check: once per interval, on
+	// a spec change or a manual trigger, or when the ingestion step asks
+	// (a job just ended). A pass that only waits lists nothing.
+	checks *driftCheckLog
+}
+
+func newAccessControlStep(ev recorder, clk clock.PassiveClock) *accessControlStep {
+	return &accessControlStep{
+		events: ev, clock: clk,
+		drift:  driftRecorder{concern: metrics.ConcernACL, condition: kbv1.AccessControlInSyncCondition, action: "AccessControl", events: ev, clock: clk},
+		syncer: &aclsync.Syncer{Concurrency: aclsync.DefaultConcurrency},
+		checks: newDriftCheckLog(),
+	}
+}
+
+// aclReport is what the access control step hands forward: the state of
+// the documents and ACL files that an ingestion job would take in.
+type aclReport struct {
+	// aclHash is the hash of the ACL files as written (empty in mode None).
+	aclHash string
+	// fingerprint is the hash of the documents' keys and ETags.
+	fingerprint string
+	// documentsChangedAt is when the current fingerprint was first seen.
+	documentsChangedAt *metav1.Time
+	// lastSyncTime is when the ACL files were last brought in sync.
+	lastSyncTime *metav1.Time
+}
+
+func (s *accessControlStep) reconcile(ctx context.Context, obj *kbv1.KnowledgeBase, p *pass) error {
+	if reportBlocked(obj, p, concernAccessControl, kbv1.AccessControlInSyncCondition, metav1.ConditionFalse) {
+		return nil
+	}
+	if s.checks.due(obj, p.now) {
+		if err := s.sync(ctx, obj, p.target); err != nil {
+			return err
+		}
+		s.checks.done(obj, p.now)
+	}
+	p.acl = reportACL(obj)
+	return nil
+}
+
+// forget drops what the step remembers of a deleted KnowledgeBase.
+func (s *accessControlStep) forget(uid types.UID) { s.checks.forget(uid) }
+
+// reportACL builds the report from the status this step just wrote.
+func reportACL(obj *kbv1.KnowledgeBase) *aclReport {
+	r := &aclReport{}
+	if ac := obj.Status.AccessControl; ac != nil {
+		r.aclHash, r.lastSyncTime = ac.ACLHash, ac.LastSyncTime
+	}
+	if d := obj.Status.Documents; d != nil {
+		r.fingerprint, r.documentsChangedAt = d.Fingerprint, d.LastChangeTime
+	}
+	return r
+}
+
+func (s *accessControlStep) sync(ctx context.Context, obj *kbv1.KnowledgeBase, t *target) error {
 	mode := obj.AccessControlMode()
 	bucket := obj.Spec.Documents.Bucket
 	target, err := aclTarget(obj)
@@ -30,12 +98,7 @@ func (r *KnowledgeBaseReconciler) reconcileAccessControl(ctx context.Context, ob
 		markFalse(obj, kbv1.AccessControlInSyncCondition, kbv1.InvalidSpecReason, "%s", err.Error())
 		return err
 	}
-	t, err := r.resolveTarget(ctx, obj)
-	if err != nil {
-		markFalse(obj, kbv1.AccessControlInSyncCondition, reasonOf(err, kbv1.AWSErrorReason), "%s", err.Error())
-		return err
-	}
-	res, syncErr := r.shared().acl.Sync(ctx, t.clients.S3, target)
+	res, syncErr := s.syncer.Sync(ctx, t.clients.S3, target)
 	if res == nil {
 		if mode == kbv1.AccessControlNone && awserr.Code(syncErr) == "NoSuchBucket" {
 			// Nothing of kbwarden's depends on the bucket in mode None; the
@@ -48,14 +111,14 @@ func (r *KnowledgeBaseReconciler) reconcileAccessControl(ctx context.Context, ob
 		markFalse(obj, kbv1.AccessControlInSyncCondition, reasonOf(err, kbv1.AWSErrorReason), "%s", err.Error())
 		return err
 	}
-	recordDocuments(obj, res)
+	s.recordDocuments(obj, res)
 	if mode == kbv1.AccessControlNone {
 		obj.Status.AccessControl = &kbv1.AccessControlStatus{Documents: int64(res.Documents)}
 		markTrue(obj, kbv1.AccessControlInSyncCondition, kbv1.DisabledReason,
 			"accessControl.mode is None: kbwarden writes no ACL file")
 		return nil
 	}
-	r.recordAccessControl(ctx, obj, &target, res)
+	s.record(ctx, obj, &target, res)
 	if syncErr != nil {
 		err := documentsBucketErr(syncErr, obj)
 		markFalse(obj, kbv1.AccessControlInSyncCondition, reasonOf(err, kbv1.AWSErrorReason), "%s", err.Error())
@@ -108,15 +171,15 @@ func documentsBucketErr(err error, obj *kbv1.KnowledgeBase) error {
 
 // recordDocuments sets status.documents' count and fingerprint, and moves
 // lastChangeTime only when the fingerprint changes, so a steady-state pass
-// leaves status untouched. It keeps .versioning, set by the vector bucket step.
-func recordDocuments(obj *kbv1.KnowledgeBase, res *aclsync.Result) {
+// leaves status untouched.
+func (s *accessControlStep) recordDocuments(obj *kbv1.KnowledgeBase, res *aclsync.Result) {
 	if obj.Status.Documents == nil {
 		obj.Status.Documents = &kbv1.DocumentsStatus{}
 	}
 	d := obj.Status.Documents
 	d.Count = int64(res.Documents)
 	if d.Fingerprint != res.Fingerprint {
-		now := metav1.Now()
+		now := metav1.NewTime(s.clock.Now())
 		d.Fingerprint, d.LastChangeTime = res.Fingerprint, &now
 	}
 }

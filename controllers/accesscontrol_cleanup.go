@@ -13,18 +13,20 @@ import (
 // kbwarden wrote and nobody changed since (the sidecars it created, the
 // global file), and its manifest; never a document, never a sidecar it did
 // not create. A bucket that is gone or outside the allow-list needs no cleanup.
-func (r *KnowledgeBaseReconciler) cleanupAccessControl(ctx context.Context, obj *kbv1.KnowledgeBase) error {
+func (s *accessControlStep) cleanup(ctx context.Context, obj *kbv1.KnowledgeBase, p *pass) error {
 	metrics.ForgetACL(obj.Namespace, obj.Name)
 	bucket := obj.Spec.Documents.Bucket
-	if obj.AccessControlMode() == kbv1.AccessControlNone || !r.AllowedBuckets.Allows(bucket) {
+	if obj.AccessControlMode() == kbv1.AccessControlNone {
 		return nil
 	}
-	t, err := r.resolveTarget(ctx, obj)
-	if err != nil {
-		return err
+	if p.target == nil {
+		return cleanupBlocked(p)
+	}
+	if p.gate.blocked(concernAccessControl) != nil {
+		return nil // not ours to touch
 	}
 	target, _ := aclTarget(obj) // the files to remove do not depend on the rules
-	removed, left, err := r.shared().acl.Cleanup(ctx, t.clients.S3, target)
+	removed, left, err := s.syncer.Cleanup(ctx, p.target.clients.S3, target)
 	if err != nil {
 		if err := documentsBucketErr(err, obj); reasonOf(err, "") == kbv1.BucketNotFoundReason {
 			return nil

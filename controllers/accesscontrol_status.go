@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 
@@ -19,9 +18,9 @@ import (
 // maxProblems is how many problems status.accessControl.problems lists.
 const maxProblems = 20
 
-// recordAccessControl turns a pass's result into status.accessControl, the
+// record turns a sync's result into status.accessControl, the
 // AccessControlInSync condition, events (on transitions only) and metrics.
-func (r *KnowledgeBaseReconciler) recordAccessControl(ctx context.Context, obj *kbv1.KnowledgeBase, t *aclsync.Target, res *aclsync.Result) {
+func (s *accessControlStep) record(ctx context.Context, obj *kbv1.KnowledgeBase, t *aclsync.Target, res *aclsync.Result) {
 	prev := obj.Status.AccessControl
 	if prev == nil {
 		prev = &kbv1.AccessControlStatus{}
@@ -37,10 +36,11 @@ func (r *KnowledgeBaseReconciler) recordAccessControl(ctx context.Context, obj *
 		Problems:     problemList(res),
 		ACLHash:      res.ACLHash,
 		LastSyncTime: prev.LastSyncTime,
+		Drift:        prev.Drift,
 	}
 	inSync := len(blocking) == 0 && len(res.Pending) == 0
 	if inSync && (res.Written > 0 || st.LastSyncTime == nil) {
-		now := metav1.Now()
+		now := metav1.NewTime(s.clock.Now())
 		st.LastSyncTime = &now
 	}
 	obj.Status.AccessControl = st
@@ -54,23 +54,23 @@ func (r *KnowledgeBaseReconciler) recordAccessControl(ctx context.Context, obj *
 			reason = kbv1.DriftRepairedReason
 			metrics.DriftRepairs.WithLabelValues(obj.Namespace, obj.Name, metrics.ConcernACL).Add(float64(res.Repaired))
 		}
-		r.event(obj, corev1.EventTypeNormal, reason, "WriteACLFiles", "wrote %d ACL files in bucket %s (%d repaired after an out-of-band change)", res.Written, t.Bucket, res.Repaired)
+		s.events.event(obj, corev1.EventTypeNormal, reason, "WriteACLFiles", "wrote %d ACL files in bucket %s (%d repaired after an out-of-band change)", res.Written, t.Bucket, res.Repaired)
 	}
-	r.problemEvents(obj, prev.Problems, st.Problems, len(blocking)+len(orphans))
+	s.problemEvents(obj, prev.Problems, st.Problems, len(blocking)+len(orphans))
 
 	summary := aclSummary(t, res, orphans)
 	switch {
 	case len(res.Pending) > 0:
 		drift := fmt.Sprintf("driftPolicy Observe: %d ACL files differ from the rules and were not written: %s; %s",
 			len(res.Pending), listKeys(res.Pending, 5), summary)
-		r.reportACLDrift(obj, drift)
+		s.drift.observed(obj, &st.Drift, drift)
 	case len(blocking) > 0:
-		metrics.Drifted.WithLabelValues(obj.Namespace, obj.Name, metrics.ConcernACL).Set(0)
+		s.drift.inSync(obj)
 		markFalse(obj, kbv1.AccessControlInSyncCondition, kbv1.ACLFilesRejectedReason,
 			"%d ACL files not written (fix or delete them; kbwarden never overwrites a sidecar it cannot parse): %s; %s",
 			len(blocking), problemsText(blocking, 5), summary)
 	default:
-		metrics.Drifted.WithLabelValues(obj.Namespace, obj.Name, metrics.ConcernACL).Set(0)
+		s.drift.inSync(obj)
 		reason := kbv1.SucceededReason
 		if res.Repaired > 0 {
 			reason = kbv1.DriftRepairedReason
@@ -145,27 +145,15 @@ func problemsText(ps []aclsync.Problem, n int) string {
 
 // problemEvents records an event when the list of problems changes: a
 // warning when some appear, a normal event when the last one is gone.
-func (r *KnowledgeBaseReconciler) problemEvents(obj *kbv1.KnowledgeBase, before, after []string, count int) {
+func (s *accessControlStep) problemEvents(obj *kbv1.KnowledgeBase, before, after []string, count int) {
 	isProblem := func(s string) bool { return !strings.HasSuffix(s, "(deny by default)") }
 	was := slices.DeleteFunc(slices.Clone(before), func(s string) bool { return !isProblem(s) })
 	now := slices.DeleteFunc(slices.Clone(after), func(s string) bool { return !isProblem(s) })
 	switch {
 	case slices.Equal(was, now):
 	case len(now) == 0:
-		r.event(obj, corev1.EventTypeNormal, kbv1.SucceededReason, "SyncACLFiles", "every ACL file problem is resolved")
+		s.events.event(obj, corev1.EventTypeNormal, kbv1.SucceededReason, "SyncACLFiles", "every ACL file problem is resolved")
 	default:
-		r.event(obj, corev1.EventTypeWarning, kbv1.ACLFilesRejectedReason, "SyncACLFiles", "%d ACL file problems: %s", count, listKeys(now, 5))
+		s.events.event(obj, corev1.EventTypeWarning, kbv1.ACLFilesRejectedReason, "SyncACLFiles", "%d ACL file problems: %s", count, listKeys(now, 5))
 	}
-}
-
-// reportACLDrift marks AccessControlInSync Drifted (driftPolicy Observe);
-// the event and counter move only when the drift is new or different.
-func (r *KnowledgeBaseReconciler) reportACLDrift(obj *kbv1.KnowledgeBase, drift string) {
-	metrics.Drifted.WithLabelValues(obj.Namespace, obj.Name, metrics.ConcernACL).Set(1)
-	if c := apimeta.FindStatusCondition(obj.Status.Conditions, kbv1.AccessControlInSyncCondition); c != nil && c.Reason == kbv1.DriftedReason && c.Message == drift {
-		return
-	}
-	markFalse(obj, kbv1.AccessControlInSyncCondition, kbv1.DriftedReason, "%s", drift)
-	metrics.DriftDetected.WithLabelValues(obj.Namespace, obj.Name, metrics.ConcernACL).Inc()
-	r.event(obj, corev1.EventTypeWarning, kbv1.DriftedReason, "DetectDrift", "%s (not repaired)", drift)
 }

@@ -18,6 +18,7 @@ import (
 // with sidecars holding other fields, then checks the cost of steady state
 // and of a rule change, and the repair of out-of-band edits.
 func TestACLPerDocument(t *testing.T) {
+	t.Parallel()
 	g := gomega.NewWithT(t)
 	ctx := context.Background()
 	bucket := "kbw-acl-perdoc"
@@ -46,8 +47,7 @@ func TestACLPerDocument(t *testing.T) {
 			{Prefix: "docs/legal/", Allow: []kbv1.ACLEntry{group("Legal")}},
 		},
 	})
-	g.Expect(env.Client.Create(ctx, kb)).To(gomega.Succeed())
-	deleteOnCleanup(t, kb)
+	g.Expect(createKB(t, kb)).To(gomega.Succeed())
 
 	got := aclInSync(g, kb)
 	st := got.Status.AccessControl
@@ -136,8 +136,8 @@ func TestACLPerDocument(t *testing.T) {
 // TestACLGlobalMode writes the global file once, and not again while the
 // rules are unchanged.
 func TestACLGlobalMode(t *testing.T) {
+	t.Parallel()
 	g := gomega.NewWithT(t)
-	ctx := context.Background()
 	bucket := "kbw-acl-global"
 	createBucket(t, bucket, "")
 	putObject(t, bucket, "docs/sales/a.pdf", "a")
@@ -145,8 +145,7 @@ func TestACLGlobalMode(t *testing.T) {
 	rules := []kbv1.ACLRule{{Prefix: "docs/sales/", Allow: []kbv1.ACLEntry{group("Sales")}}}
 	kb := aclKnowledgeBase(t, "acl-global", bucket, &kbv1.AccessControlSpec{
 		Mode: kbv1.AccessControlGlobal, GlobalFile: "acl/acl.json", Rules: rules})
-	g.Expect(env.Client.Create(ctx, kb)).To(gomega.Succeed())
-	deleteOnCleanup(t, kb)
+	g.Expect(createKB(t, kb)).To(gomega.Succeed())
 
 	got := aclInSync(g, kb)
 	g.Expect(got.Status.AccessControl.Unreachable).To(gomega.Equal(int64(1)))
@@ -167,6 +166,7 @@ func TestACLGlobalMode(t *testing.T) {
 // of an S3 Vectors store, and a key too long are each reported with their
 // key, and the other documents are synced.
 func TestACLBadInputs(t *testing.T) {
+	t.Parallel()
 	long := "docs/" + strings.Repeat("x", 1010)
 	many := make([]kbv1.ACLEntry, 0, 40)
 	for i := range 40 {
@@ -206,7 +206,6 @@ func TestACLBadInputs(t *testing.T) {
 			problem: long + ": sidecar key",
 		},
 	}
-	ctx := context.Background()
 	kbs := map[string]*kbv1.KnowledgeBase{}
 	for name, tc := range tests {
 		createBucket(t, tc.bucket, "")
@@ -221,10 +220,9 @@ func TestACLBadInputs(t *testing.T) {
 		if kb.Spec.VectorBucket.Type == kbv1.VectorBucketS3Vectors {
 			createVectorBucket(t, kb.Spec.VectorBucket.Name)
 		}
-		if err := env.Client.Create(ctx, kb); err != nil {
+		if err := createKB(t, kb); err != nil {
 			t.Fatal(err)
 		}
-		deleteOnCleanup(t, kb)
 		kbs[name] = kb
 	}
 	for name, tc := range tests {

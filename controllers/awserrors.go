@@ -22,7 +22,10 @@ func classifyAWS(err error, doing string, interval time.Duration) error {
 		return &StallingError{Reason: kbv1.AccessDeniedReason, RetryAfter: interval,
 			Err: fmt.Errorf("%s: kbwarden's own role was denied %s (add %s to the controller's IAM policy, see config/iam): %w", doing, perm, perm, errors.New(awserr.Describe(err)))}
 	case awserr.BadCredentials:
-		return &StallingError{Reason: kbv1.AccessDeniedReason, RetryAfter: interval,
+		// Looked at again soon: fresh assumed-role credentials can be
+		// refused for a moment (IAM is eventually consistent), and the
+		// credentials cache renews expired ones.
+		return &StallingError{Reason: kbv1.AccessDeniedReason, RetryAfter: min(interval, badCredentialsRetry),
 			Err: fmt.Errorf("%s: AWS rejected kbwarden's credentials (check IRSA or Pod Identity for the manager's service account, and the node's clock): %w", doing, errors.New(awserr.Describe(err)))}
 	case awserr.Throttled:
 		return &TransientError{Reason: kbv1.ThrottledReason, Err: fmt.Errorf("%s: AWS throttled the call, retrying with backoff: %w", doing, err)}
@@ -34,6 +37,10 @@ func classifyAWS(err error, doing string, interval time.Duration) error {
 		return &TransientError{Reason: kbv1.AWSErrorReason, Err: fmt.Errorf("%s: %w", doing, err)}
 	}
 }
+
+// badCredentialsRetry is how soon a call AWS refused the credentials of is
+// tried again.
+const badCredentialsRetry = 10 * time.Second
 
 // classifyBucketErr is classifyAWS for calls on a named bucket, where a
 // missing bucket stalls until the spec changes.

@@ -9,12 +9,12 @@ import (
 	kbv1 "github.com/kbwarden/kbwarden/api/v1alpha1"
 )
 
-// driftCheckLog remembers, per KnowledgeBase, the last drift check of the
-// vector bucket that succeeded: the generation it checked and when. A
-// reconcile that comes early for another reason (polling a running
-// ingestion job, a debounce timer) then skips the bucket's four read calls,
-// so a long job does not multiply the steady-state cost. It lives in
-// memory: a restarted manager checks every bucket once at start.
+// driftCheckLog remembers, per KnowledgeBase, the last drift check of one
+// concern that succeeded: the generation it checked and when. A reconcile
+// that comes early for another reason (polling a running ingestion job, a
+// debounce timer) then skips the concern's read calls, so a long job does
+// not multiply the steady-state cost. Each step that checks drift owns one.
+// It lives in memory: a restarted manager checks every bucket once at start.
 type driftCheckLog struct {
 	mu    sync.Mutex
 	byUID map[types.UID]driftCheck
@@ -26,6 +26,8 @@ type driftCheck struct {
 	// token is the manual trigger token the check ran for, so a request
 	// queued behind a running job causes one check, not one per poll.
 	token string
+	// requested is set by request: someone needs a fresh look now.
+	requested bool
 }
 
 // due reports whether the vector bucket of obj must be checked now: never
@@ -39,7 +41,18 @@ func (l *driftCheckLog) due(obj *kbv1.KnowledgeBase, now time.Time) bool {
 	if token, pending := obj.RequestedAt(); pending && (!ok || c.token != token) {
 		return true
 	}
-	return !ok || c.generation != obj.Generation || now.Sub(c.at) >= obj.GetInterval()*19/20
+	return !ok || c.requested || c.generation != obj.Generation || now.Sub(c.at) >= obj.GetInterval()*19/20
+}
+
+// request makes the next check of obj due, whatever the interval says: the
+// ingestion step asks for it when a job failed after the last check.
+func (l *driftCheckLog) request(uid types.UID) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if c, ok := l.byUID[uid]; ok {
+		c.requested = true
+		l.byUID[uid] = c
+	}
 }
 
 // done records a successful check.
@@ -49,6 +62,8 @@ func (l *driftCheckLog) done(obj *kbv1.KnowledgeBase, now time.Time) {
 	token, _ := obj.RequestedAt()
 	l.byUID[obj.UID] = driftCheck{generation: obj.Generation, at: now, token: token}
 }
+
+func newDriftCheckLog() *driftCheckLog { return &driftCheckLog{byUID: map[types.UID]driftCheck{}} }
 
 // forget drops a deleted KnowledgeBase.
 func (l *driftCheckLog) forget(uid types.UID) {

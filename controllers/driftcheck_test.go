@@ -13,6 +13,7 @@ import (
 // TestDriftCheckDue decides when a reconcile that comes early (a job poll, a
 // debounce timer) may skip the vector bucket's read calls.
 func TestDriftCheckDue(t *testing.T) {
+	t.Parallel()
 	start := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 	checked := func() *driftCheckLog {
 		l := &driftCheckLog{byUID: map[types.UID]driftCheck{}}

@@ -72,3 +72,12 @@ func reasonOf(err error, fallback string) string {
 	}
 	return fallback
 }
+
+// requeueAfterOf returns how long a WaitingError asks to wait, or 0.
+func requeueAfterOf(err error) time.Duration {
+	var w *WaitingError
+	if errors.As(err, &w) {
+		return w.RequeueAfter
+	}
+	return 0
+}

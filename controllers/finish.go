@@ -44,7 +44,10 @@ func (r *KnowledgeBaseReconciler) finish(ctx context.Context, before, obj *kbv1.
 		}
 		summarizeReady(obj)
 	case errors.As(err, &stall):
-		log.Error(err, "reconciliation stalled; waiting for a spec change", "reason", stall.Reason)
+		// Logged when the stall appears or changes, not on every retry.
+		if c := apimeta.FindStatusCondition(before.Status.Conditions, kbv1.StalledCondition); c == nil || c.Reason != stall.Reason {
+			log.Info("reconciliation stalled; waiting for a change of the spec or of AWS", "reason", stall.Reason, "error", err.Error())
+		}
 		apimeta.RemoveStatusCondition(&obj.Status.Conditions, kbv1.ReconcilingCondition)
 		markTrue(obj, kbv1.StalledCondition, stall.Reason, "%s", err.Error())
 		summarizeReady(obj)
@@ -54,7 +57,9 @@ func (r *KnowledgeBaseReconciler) finish(ctx context.Context, before, obj *kbv1.
 		markTrue(obj, kbv1.ReconcilingCondition, reasonOf(err, kbv1.ProgressingReason), "%s", err.Error())
 		summarizeReady(obj)
 		if after := requeueAfterOf(err); after > 0 {
-			result, err = ctrl.Result{RequeueAfter: after}, nil
+			// A wait (a running job, the start queue) never postpones
+			// the drift check past its interval.
+			result, err = ctrl.Result{RequeueAfter: min(after, nextPass(obj, r.clock.Now()))}, nil
 		}
 	}
 	obj.Status.ObservedGeneration = obj.Generation
@@ -76,11 +81,11 @@ func (r *KnowledgeBaseReconciler) recordReadyTransition(before, obj *kbv1.Knowle
 	}
 	switch {
 	case now.Status == metav1.ConditionTrue && was != nil && was.Status == metav1.ConditionFalse && !inProgress(was.Reason):
-		r.event(obj, corev1.EventTypeNormal, "Recovered", "Reconcile", "%s", now.Message)
+		r.events.event(obj, corev1.EventTypeNormal, "Recovered", "Reconcile", "%s", now.Message)
 	case now.Status == metav1.ConditionTrue, inProgress(now.Reason):
-		r.event(obj, corev1.EventTypeNormal, now.Reason, "Reconcile", "%s", now.Message)
+		r.events.event(obj, corev1.EventTypeNormal, now.Reason, "Reconcile", "%s", now.Message)
 	default:
-		r.event(obj, corev1.EventTypeWarning, now.Reason, "Reconcile", "%s", now.Message)
+		r.events.event(obj, corev1.EventTypeWarning, now.Reason, "Reconcile", "%s", now.Message)
 	}
 }
 
@@ -103,8 +108,38 @@ func (r *KnowledgeBaseReconciler) patchStatus(ctx context.Context, before, obj *
 	}
 	base := obj.DeepCopy()
 	base.Status = before.Status
-	if err := r.Status().Patch(ctx, obj, client.MergeFrom(base)); err != nil && !apierrors.IsNotFound(err) {
+	if err := r.client.Status().Patch(ctx, obj, client.MergeFrom(base)); err != nil && !apierrors.IsNotFound(err) {
 		return err
 	}
 	return nil
+}
+
+// summarizeReady computes Ready from Stalled and the per-concern conditions:
+// Stalled wins; then the first concern that is False; then the first that is
+// Unknown or missing; Ready is True only when every concern is True.
+func summarizeReady(obj *kbv1.KnowledgeBase) {
+	if c := apimeta.FindStatusCondition(obj.Status.Conditions, kbv1.StalledCondition); c != nil {
+		markFalse(obj, kbv1.ReadyCondition, c.Reason, "%s", c.Message)
+		return
+	}
+	var unknown *metav1.Condition
+	for _, t := range kbv1.ConcernConditions {
+		c := apimeta.FindStatusCondition(obj.Status.Conditions, t)
+		switch {
+		case c == nil:
+			if unknown == nil {
+				unknown = &metav1.Condition{Reason: kbv1.NotEvaluatedReason, Message: t + " has not been evaluated yet"}
+			}
+		case c.Status == metav1.ConditionFalse:
+			markFalse(obj, kbv1.ReadyCondition, c.Reason, "%s", c.Message)
+			return
+		case c.Status == metav1.ConditionUnknown && unknown == nil:
+			unknown = c
+		}
+	}
+	if unknown != nil {
+		markFalse(obj, kbv1.ReadyCondition, unknown.Reason, "%s", unknown.Message)
+		return
+	}
+	markTrue(obj, kbv1.ReadyCondition, kbv1.SucceededReason, "all concerns are in sync")
 }

@@ -21,6 +21,7 @@ import (
 // TestFinish checks how each outcome of a reconcile becomes conditions,
 // kstatus, events, and what controller-runtime is told.
 func TestFinish(t *testing.T) {
+	t.Parallel()
 	allTrue := func(kb *kbv1.KnowledgeBase) {
 		for _, c := range kbv1.ConcernConditions {
 			markTrue(kb, c, kbv1.SucceededReason, "ok")
@@ -83,7 +84,7 @@ func TestFinish(t *testing.T) {
 			kb.Generation = 3
 			c := fake.NewClientBuilder().WithScheme(testenv.Scheme()).WithObjects(kb).WithStatusSubresource(kb).Build()
 			rec := events.NewFakeRecorder(10)
-			r := &KnowledgeBaseReconciler{Client: c, Recorder: rec}
+			r := NewKnowledgeBaseReconciler(Config{Client: c, Recorder: rec})
 
 			before := kb.DeepCopy()
 			obj := kb.DeepCopy()

@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -13,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	kbv1 "github.com/kbwarden/kbwarden/api/v1alpha1"
+	"github.com/kbwarden/kbwarden/internal/awsclient"
 	"github.com/kbwarden/kbwarden/internal/awserr"
 	"github.com/kbwarden/kbwarden/internal/metrics"
 	"github.com/kbwarden/kbwarden/internal/testenv"
@@ -87,3 +89,15 @@ func repairs(g gomega.Gomega, kb *kbv1.KnowledgeBase, concern string) float64 {
 }
 
 func faultOf(status int, code string) testenv.Fault { return testenv.Fault{Status: status, Code: code} }
+
+// directPass is the pass a step sees when run outside the manager, as a
+// second (restarted) controller would run it: the AWS target resolved as
+// the preconditions step does, and the ACL report as the stored status has it.
+func directPass(t *testing.T, f *awsclient.Factory, obj *kbv1.KnowledgeBase) *pass {
+	t.Helper()
+	tgt, err := newPreconditionsStep(nil, f, testAllowedBuckets, regionDefaults{f}, TenancyOptional).resolveTarget(context.Background(), obj)
+	if err != nil {
+		t.Fatalf("resolving the AWS target: %v", err)
+	}
+	return &pass{now: time.Now(), target: tgt, acl: reportACL(obj)}
+}

@@ -3,53 +3,128 @@ package controllers
 import (
 	"context"
 	"errors"
+	"strings"
+	"sync"
 	"time"
 
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	kbv1 "github.com/kbwarden/kbwarden/api/v1alpha1"
 	"github.com/kbwarden/kbwarden/internal/awserr"
 	"github.com/kbwarden/kbwarden/internal/ingestion"
 )
 
+// ingestionStep owns IngestionSucceeded and status.ingestion (and echoes
+// status.lastHandledRequestedAt when it starts a Manual job). It watches
+// the data source's job until it ends (a WaitingError InProgress with a
+// growing delay, no busy polling), explains a job that failed on an access
+// error from the policy step's report (and asks that step for a fresh
+// check when the report predates the failure), and starts a job when one
+// is due (ingestion.Decide) and the data source is idle, through the
+// account's fair start queue.
+//
+// Its state: the start queue (Bedrock's StartIngestionJob quota is per
+// account, whatever KnowledgeBase asks) and the exposure log (when ACL
+// changes not yet ingested were written, for the exposure metric).
+//
+// Bedrock calls per pass: none when idle and nothing is due; one
+// GetIngestionJob while a job runs; one ListIngestionJobs and one
+// StartIngestionJob to start a job; one ListIngestionJobs the first time a
+// KnowledgeBase is seen.
+type ingestionStep struct {
+	opts     IngestionOptions
+	events   recorder
+	clock    clock.PassiveClock
+	queue    *ingestion.Queue
+	exposure *exposureLog
+	// policyChecks and aclChecks are the drift check logs of the policy
+	// and access control steps, through which a fresh look is requested
+	// (never performed) here.
+	policyChecks, aclChecks checkRequester
+	// wakeups carries the KnowledgeBases whose turn came to the controller.
+	wakeups chan event.TypedGenericEvent[types.NamespacedName]
+	// deferred remembers the job whose diagnosis waited for a fresh policy
+	// check, per KnowledgeBase, so it waits at most once.
+	deferred sync.Map
+}
+
+// checkRequester makes a concern's next drift check due.
+type checkRequester interface{ request(types.UID) }
+
+func newIngestionStep(opts IngestionOptions, ev recorder, clk clock.WithTicker, checks ingestionChecks) *ingestionStep {
+	opts = opts.withDefaults()
+	s := &ingestionStep{opts: opts, events: ev, clock: clk, exposure: newExposureLog(), policyChecks: checks.policy, aclChecks: checks.acl,
+		wakeups: make(chan event.TypedGenericEvent[types.NamespacedName], wakeupBuffer)}
+	s.queue = ingestion.NewQueue(opts.StartInterval, clk, ingestion.WithWake(s.wake))
+	return s
+}
+
+// ingestionChecks are the drift check logs of the steps whose fresh look
+// the ingestion step may ask for.
+type ingestionChecks struct{ policy, acl checkRequester }
+
+// wakeupBuffer bounds the wakeups not yet read by the controller. A
+// wakeup that does not fit is dropped: the KnowledgeBase keeps its place
+// in line and claims its slot at its next pass.
+const wakeupBuffer = 4096
+
+// wake enqueues the KnowledgeBase whose turn in the start queue came; the
+// queue key is its namespace/name.
+func (s *ingestionStep) wake(key string) {
+	ns, name, _ := strings.Cut(key, "/")
+	select {
+	case s.wakeups <- event.TypedGenericEvent[types.NamespacedName]{Object: types.NamespacedName{Namespace: ns, Name: name}}:
+	default:
+	}
+}
+
+// queueKey is obj's key in the start queue.
+func queueKey(obj *kbv1.KnowledgeBase) string { return obj.Namespace + "/" + obj.Name }
+
 // ingestionPass is one run of the ingestion step on one KnowledgeBase.
 type ingestionPass struct {
-	r          *KnowledgeBaseReconciler
+	s          *ingestionStep
 	obj        *kbv1.KnowledgeBase
 	t          *target
 	api        ingestionAPI
 	kbID, dsID string
 	account    string // the start queue's lane: account and region
 	now        time.Time
+	acl        aclReport
+	policy     *policyReport // nil when the policy step did not run
 }
 
-// reconcileIngestion owns IngestionSucceeded and status.ingestion (and
-// echoes status.lastHandledRequestedAt when it starts a Manual job). It
-// watches the data source's job until it ends (a WaitingError InProgress
-// with a growing delay, no busy polling), diagnoses a job that failed on an
-// access error (and in Enforce repairs the vector bucket policy), and starts
-// a job when one is due (ingestion.Decide) and the data source is idle,
-// through the account's fair start queue.
-//
-// Bedrock calls per pass: none when idle and nothing is due; one
-// GetIngestionJob while a job runs; one ListIngestionJobs and one
-// StartIngestionJob to start a job; one ListIngestionJobs the first time a
-// KnowledgeBase is seen.
-func (r *KnowledgeBaseReconciler) reconcileIngestion(ctx context.Context, obj *kbv1.KnowledgeBase) error {
-	t, err := r.resolveTarget(ctx, obj)
-	if err != nil {
-		markUnknown(obj, kbv1.IngestionSucceededCondition, reasonOf(err, kbv1.AWSErrorReason), "%s", err.Error())
-		return err
+func (s *ingestionStep) reconcile(ctx context.Context, obj *kbv1.KnowledgeBase, p *pass) error {
+	if reportBlocked(obj, p, concernIngestion, kbv1.IngestionSucceededCondition, lastOutcome(obj)) {
+		s.queue.Forget(queueKey(obj)) // a blocked KnowledgeBase holds no place in line
+		return nil
 	}
-	p := &ingestionPass{r: r, obj: obj, t: t, api: t.clients.BedrockAgent, kbID: obj.Spec.KnowledgeBaseID,
-		dsID: obj.Spec.DataSourceID, account: t.account + "/" + t.region, now: time.Now()}
-	if err := p.run(ctx); err != nil {
+	ip := &ingestionPass{s: s, obj: obj, t: p.target, api: p.target.clients.BedrockAgent, kbID: obj.Spec.KnowledgeBaseID,
+		dsID: obj.Spec.DataSourceID, account: p.target.account + "/" + p.target.region, now: p.now, policy: p.policy}
+	if p.acl != nil {
+		ip.acl = *p.acl
+	}
+	if err := ip.run(ctx); err != nil {
 		if c := reasonOf(err, ""); c != kbv1.IngestionInProgressReason && c != kbv1.IngestionPendingReason {
-			markUnknown(obj, kbv1.IngestionSucceededCondition, reasonOf(err, kbv1.AWSErrorReason), "%s", err.Error())
+			keepOutcome(obj, reasonOf(err, kbv1.AWSErrorReason), "%s", err.Error())
 		}
 		return err
 	}
 	return nil
+}
+
+// forgetKey takes a KnowledgeBase that no longer exists out of the start
+// queue, by its namespace/name.
+func (s *ingestionStep) forgetKey(key string) { s.queue.Forget(key) }
+
+// forget drops what the step remembers of a deleted KnowledgeBase.
+func (s *ingestionStep) forget(uid types.UID, key string) {
+	s.queue.Forget(key)
+	s.exposure.forget(uid)
+	s.deferred.Delete(uid)
 }
 
 func (p *ingestionPass) run(ctx context.Context) error {
@@ -67,6 +142,9 @@ func (p *ingestionPass) run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		if p.needsFreshPolicy(job) {
+			return p.pending(p.s.opts.PollMin, "ingestion job %s failed on an access error after the last look at the vector bucket policy; kbwarden is checking it", job.ID)
+		}
 		p.observe(ctx, job)
 	}
 	p.exportLastSuccess()
@@ -78,7 +156,7 @@ func (p *ingestionPass) run(ctx context.Context) error {
 	d := ingestion.Decide(p.inputs())
 	st.NextScheduledAt = metaTime(&d.NextScheduledAt)
 	if d.Trigger == "" {
-		p.r.shared().queue.Cancel(p.account, string(p.obj.UID))
+		p.s.queue.Cancel(p.account, queueKey(p.obj))
 		if d.Wait > 0 {
 			return p.pending(d.Wait, "%s", d.Why)
 		}
@@ -91,8 +169,11 @@ func (p *ingestionPass) run(ctx context.Context) error {
 // startWhenIdle starts the job d calls for, once the account's queue gives
 // a slot and the data source runs no job (whoever started it).
 func (p *ingestionPass) startWhenIdle(ctx context.Context, d ingestion.Decision) error {
-	if wait := p.r.shared().queue.Ask(p.account, string(p.obj.UID)); wait > 0 {
-		return p.pending(wait, "a job is due (%s) and waits for its turn in the account's start queue", d.Why)
+	if wait := p.s.queue.Ask(p.account, queueKey(p.obj)); wait > 0 {
+		// The queue wakes this KnowledgeBase when its turn comes: it is
+		// not polled, so the wait asks for no earlier look than the
+		// drift interval.
+		return p.pending(p.obj.GetInterval(), "a job is due (%s) and waits for its turn in the account's start queue", d.Why)
 	}
 	running, err := p.listJobs(ctx, true, 1)
 	if err != nil {
@@ -100,7 +181,7 @@ func (p *ingestionPass) startWhenIdle(ctx context.Context, d ingestion.Decision)
 	}
 	if len(running) > 0 {
 		job := jobFromSummary(running[0], p.obj.Status.Ingestion.LastJob)
-		assumeIncludes(job, p.obj)
+		assumeIncludes(job, p.acl)
 		p.observe(ctx, job)
 		return p.waitForJob()
 	}
@@ -135,12 +216,13 @@ func (p *ingestionPass) startWhenIdle(ctx context.Context, d ingestion.Decision)
 func (p *ingestionPass) startFailed(err error) error {
 	switch awserr.Classify(err) {
 	case awserr.Conflict:
-		return p.pending(2*p.r.shared().opts.PollMin, "another ingestion job of knowledge base %s is running (%s); waiting for it to end", p.kbID, awserr.Describe(err))
+		return p.pending(2*p.s.opts.PollMin, "another ingestion job of knowledge base %s is running (%s); waiting for it to end", p.kbID, awserr.Describe(err))
 	case awserr.Throttled:
-		p.r.shared().queue.Backoff(p.account, p.r.shared().queue.Interval())
-		markUnknown(p.obj, kbv1.IngestionSucceededCondition, kbv1.ThrottledReason,
-			"StartIngestionJob was throttled (%s); retrying in %s", awserr.Describe(err), p.r.shared().queue.Interval())
-		return waiting(kbv1.ThrottledReason, p.r.shared().queue.Interval(), "StartIngestionJob was throttled; retrying")
+		p.s.queue.Return(p.account, queueKey(p.obj))
+		p.s.queue.Backoff(p.account, p.s.queue.Interval())
+		p.setOutcome(kbv1.ThrottledReason,
+			"StartIngestionJob was throttled (%s); retrying in %s", awserr.Describe(err), p.s.queue.Interval())
+		return waiting(kbv1.ThrottledReason, p.s.queue.Interval(), "StartIngestionJob was throttled; retrying")
 	}
 	return p.classify(err, "StartIngestionJob")
 }
@@ -159,11 +241,21 @@ func (p *ingestionPass) classify(err error, doing string) error {
 
 // current returns the ACL hash and documents fingerprint the ACL step saw.
 func (p *ingestionPass) current() (aclHash, fingerprint string) {
-	if ac := p.obj.Status.AccessControl; ac != nil {
-		aclHash = ac.ACLHash
+	return p.acl.aclHash, p.acl.fingerprint
+}
+
+// needsFreshPolicy reports whether job ended on an access error after the
+// policy step last read the policy; then it asks that step for a check in
+// the next pass, once per job, so the diagnosis names what the policy
+// lacks now rather than at an older check.
+func (p *ingestionPass) needsFreshPolicy(job *kbv1.IngestionJob) bool {
+	if p.policy == nil || jobRunning(job) || job.Status != jobFailed || !isAccessError(job.FailureReasons) || !p.policy.staleFor(job.UpdatedAt) {
+		return false
 	}
-	if d := p.obj.Status.Documents; d != nil {
-		fingerprint = d.Fingerprint
+	if last, ok := p.s.deferred.Load(p.obj.UID); ok && last == job.ID {
+		return false
 	}
-	return aclHash, fingerprint
+	p.s.deferred.Store(p.obj.UID, job.ID)
+	p.s.policyChecks.request(p.obj.UID)
+	return true
 }

@@ -35,6 +35,7 @@ const quietWindow = 6 * time.Second
 // an intermediate set, and only the debounce keeps it from starting a job
 // for it.
 func TestIngestionBurstStartsOneJob(t *testing.T) {
+	t.Parallel()
 	g := gomega.NewWithT(t)
 	ctx := context.Background()
 	k := burstIngKB
@@ -117,6 +118,7 @@ func TestIngestionBurstStartsOneJob(t *testing.T) {
 // hash, and that starts exactly one job (trigger Changed, the new hash) at
 // once, with no debounce, and none after it.
 func TestIngestionRuleChangeStartsOneJob(t *testing.T) {
+	t.Parallel()
 	g := gomega.NewWithT(t)
 	ctx := context.Background()
 	k := ruleIngKB

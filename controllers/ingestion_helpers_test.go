@@ -63,6 +63,33 @@ func ingestionKnowledgeBase(name string, k ingestionKB) *kbv1.KnowledgeBase {
 	return kb
 }
 
+// startExternalJob starts a job on k as someone else would (the daily
+// sync, the console). It shares the account's start quota with the
+// manager, which the other tests running meanwhile spend too, so a
+// throttled start is tried again, as a person would.
+func startExternalJob(g gomega.Gomega, k ingestionKB, description string) bedrockemu.Job {
+	var job bedrockemu.Job
+	eventually(g, func() error {
+		var err error
+		job, err = emu.StartIngestionJob(context.Background(), k.kbID, k.dsID, "", description)
+		return err
+	}).Should(gomega.Succeed())
+	return job
+}
+
+// startHeldExternalJob is startExternalJob for a job that runs until the
+// returned release is called.
+func startHeldExternalJob(g gomega.Gomega, k ingestionKB, description string) (bedrockemu.Job, func()) {
+	var job bedrockemu.Job
+	var release func()
+	eventually(g, func() error {
+		var err error
+		job, release, err = emu.StartHeldIngestionJob(context.Background(), k.kbID, k.dsID, description)
+		return err
+	}).Should(gomega.Succeed())
+	return job, release
+}
+
 // emuJobs lists k's jobs as the emulator knows them, oldest first.
 func emuJobs(g gomega.Gomega, k ingestionKB) []bedrockemu.Job {
 	jobs, err := emu.Jobs(context.Background(), k.kbID, k.dsID)

@@ -77,17 +77,17 @@ func jobFromSummary(s bt.IngestionJobSummary, prev *kbv1.IngestionJob) *kbv1.Ing
 // it can tell: a job started after the current ACL files were written, or
 // after the current documents were first seen, includes them. Otherwise the
 // values stay empty (unknown), which the next pass reads as a change.
-func assumeIncludes(j *kbv1.IngestionJob, obj *kbv1.KnowledgeBase) {
+func assumeIncludes(j *kbv1.IngestionJob, acl aclReport) {
 	if j.StartedAt == nil || j.Trigger != string(ingestion.TriggerExternal) {
 		return
 	}
 	// A job that started within the second of a write is not assumed to
 	// include it (at worst, one redundant job).
-	if ac := obj.Status.AccessControl; ac != nil && ac.LastSyncTime != nil && j.StartedAt.Time.After(latestInstant(ac.LastSyncTime)) {
-		j.ACLHash = ac.ACLHash
+	if acl.lastSyncTime != nil && j.StartedAt.Time.After(latestInstant(acl.lastSyncTime)) {
+		j.ACLHash = acl.aclHash
 	}
-	if d := obj.Status.Documents; d != nil && d.LastChangeTime != nil && j.StartedAt.Time.After(latestInstant(d.LastChangeTime)) {
-		j.DocumentsFingerprint = d.Fingerprint
+	if acl.documentsChangedAt != nil && j.StartedAt.Time.After(latestInstant(acl.documentsChangedAt)) {
+		j.DocumentsFingerprint = acl.fingerprint
 	}
 }
 
@@ -107,7 +107,7 @@ func (p *ingestionPass) getJob(ctx context.Context, prev *kbv1.IngestionJob) (*k
 		// knowledge base or data source while it ran. Forget it and adopt
 		// afresh next pass (which stalls if the new IDs do not exist).
 		p.obj.Status.Ingestion.LastJob = nil
-		return nil, p.pending(p.r.shared().opts.PollMin, "ingestion job %s is not a job of data source %s of knowledge base %s; looking for its jobs", prev.ID, p.dsID, p.kbID)
+		return nil, p.pending(p.s.opts.PollMin, "ingestion job %s is not a job of data source %s of knowledge base %s; looking for its jobs", prev.ID, p.dsID, p.kbID)
 	}
 	if err != nil {
 		return nil, p.classify(err, "GetIngestionJob "+prev.ID)

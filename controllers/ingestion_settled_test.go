@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"context"
 	"testing"
 
 	"github.com/onsi/gomega"
@@ -13,6 +14,7 @@ import (
 // the last job's outcome again instead of a wait or an error of an earlier
 // pass, and keeps the diagnosis of a job that failed on access.
 func TestReportSettled(t *testing.T) {
+	t.Parallel()
 	complete := &kbv1.IngestionJob{ID: "JOB1", Status: jobComplete, Trigger: "Changed"}
 	denied := &kbv1.IngestionJob{ID: "JOB2", Status: jobFailed, Trigger: "External",
 		FailureReasons: []string{"AccessDenied: bedrock.amazonaws.com is not authorized to perform: s3:PutObject"}}
@@ -39,6 +41,29 @@ func TestReportSettled(t *testing.T) {
 			g.Expect(c.Status).To(gomega.Equal(tc.wantStatus))
 			g.Expect(c.Reason).To(gomega.Equal(tc.wantReason))
 			g.Expect(c.Message).To(gomega.ContainSubstring(tc.wantInMsg))
+		})
+	}
+}
+
+// TestIngestionStepKeepsTheLastOutcome: a pass that cannot look at
+// ingestion (a block here; a throttled or failed call take the same path)
+// changes IngestionSucceeded's reason, not its status, so a job that
+// completes after a failure is still reported as a recovery.
+func TestIngestionStepKeepsTheLastOutcome(t *testing.T) {
+	t.Parallel()
+	for _, last := range []metav1.ConditionStatus{metav1.ConditionFalse, metav1.ConditionTrue} {
+		t.Run(string(last), func(t *testing.T) {
+			g := gomega.NewWithT(t)
+			w := newStepWorld()
+			kb := runbookKnowledgeBase("keep-outcome", "kbw-keep-vectors")
+			kb.Spec.Documents.Bucket = "team-b-docs" // outside the allow-list: ingestion is blocked
+			setCondition(kb, kbv1.IngestionSucceededCondition, last, kbv1.AccessDeniedReason, "the last job ended %s", last)
+			p := w.pass(t, kb)
+			s := newIngestionStep(testIngestionOptions, recorder{}, w.clock, ingestionChecks{})
+			g.Expect(s.reconcile(context.Background(), kb, p)).To(gomega.Succeed())
+			c := condition(kb, kbv1.IngestionSucceededCondition)
+			g.Expect(c.Reason).To(gomega.Equal(kbv1.BucketNotAllowedReason))
+			g.Expect(c.Status).To(gomega.Equal(last), "the last job's outcome stands")
 		})
 	}
 }

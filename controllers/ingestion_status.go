@@ -37,9 +37,9 @@ func (p *ingestionPass) inputs() ingestion.Inputs {
 		}
 	}
 	in.ACLHash, in.Fingerprint = p.current()
-	if d := p.obj.Status.Documents; d != nil && d.LastChangeTime != nil {
+	if t := p.acl.documentsChangedAt; t != nil {
 		// Rounded up, so the debounce is never up to a second short.
-		in.DocumentsChangedAt = latestInstant(d.LastChangeTime)
+		in.DocumentsChangedAt = latestInstant(t)
 	}
 	st := p.obj.Status.Ingestion
 	if j := st.LastJob; j != nil {
@@ -54,7 +54,7 @@ func (p *ingestionPass) inputs() ingestion.Inputs {
 	if token, pending := p.obj.RequestedAt(); pending {
 		in.ManualToken = token
 	}
-	in.RepairReady = p.repairReady()
+	in.RepairReady = repairReady(st.LastJob, p.policy)
 	return in
 }
 
@@ -71,7 +71,7 @@ func (p *ingestionPass) adopt(ctx context.Context) error {
 	for _, s := range jobs {
 		if string(s.Status) == jobComplete {
 			st.LastSuccessfulJob = jobFromSummary(s, nil)
-			assumeIncludes(st.LastSuccessfulJob, p.obj)
+			assumeIncludes(st.LastSuccessfulJob, p.acl)
 			break
 		}
 	}
@@ -81,7 +81,7 @@ func (p *ingestionPass) adopt(ctx context.Context) error {
 			return err
 		}
 	}
-	assumeIncludes(last, p.obj)
+	assumeIncludes(last, p.acl)
 	p.observe(ctx, last)
 	return nil
 }
@@ -95,7 +95,7 @@ func (p *ingestionPass) observe(ctx context.Context, job *kbv1.IngestionJob) {
 	isNew := prev == nil || prev.ID != job.ID
 	switch {
 	case jobRunning(job) && isNew:
-		p.r.event(p.obj, corev1.EventTypeNormal, eventIngestionStarted, "Ingest",
+		p.s.events.event(p.obj, corev1.EventTypeNormal, eventIngestionStarted, "Ingest",
 			"ingestion job %s (trigger %s) is %s; kbwarden waits for it to end", job.ID, job.Trigger, job.Status)
 	case !jobRunning(job) && (isNew || jobRunning(prev)):
 		p.ended(ctx, job)
@@ -106,13 +106,16 @@ func (p *ingestionPass) observe(ctx context.Context, job *kbv1.IngestionJob) {
 func (p *ingestionPass) started(job *kbv1.IngestionJob, d ingestion.Decision) {
 	p.obj.Status.Ingestion.LastJob = job
 	metrics.IngestionJobsStarted.WithLabelValues(p.obj.Namespace, p.obj.Name, string(d.Trigger)).Inc()
-	p.r.event(p.obj, corev1.EventTypeNormal, eventIngestionStarted, "Ingest", "started ingestion job %s (trigger %s: %s)", job.ID, d.Trigger, d.Why)
+	p.s.events.event(p.obj, corev1.EventTypeNormal, eventIngestionStarted, "Ingest", "started ingestion job %s (trigger %s: %s)", job.ID, d.Trigger, d.Why)
 	p.setOutcome(kbv1.IngestionInProgressReason, "ingestion job %s (trigger %s: %s) is %s", job.ID, d.Trigger, d.Why, job.Status)
 }
 
 // ended reports a job seen ending: condition, event and metrics, and for a
 // failure on an access error, the runbook's diagnosis (and repair).
 func (p *ingestionPass) ended(ctx context.Context, job *kbv1.IngestionJob) {
+	// What changed while the job ran is seen at the next pass, not at the
+	// next interval: the access control step lists the documents again.
+	p.s.aclChecks.request(p.obj.UID)
 	ns, name := p.obj.Namespace, p.obj.Name
 	if job.StartedAt != nil && job.UpdatedAt != nil {
 		metrics.IngestionJobDuration.WithLabelValues(ns, name).Observe(job.UpdatedAt.Sub(job.StartedAt.Time).Seconds())
@@ -127,26 +130,26 @@ func (p *ingestionPass) ended(ctx context.Context, job *kbv1.IngestionJob) {
 		metrics.LastSuccessfulIngestion.WithLabelValues(ns, name).Set(float64(job.UpdatedAt.Unix()))
 		switch {
 		case len(job.FailureReasons) > 0:
-			p.r.event(p.obj, corev1.EventTypeWarning, kbv1.IngestionCompletedWithFailuresReason, "Ingest", "%s completed with failures: %s", what, summarize(job.FailureReasons))
+			p.s.events.event(p.obj, corev1.EventTypeWarning, kbv1.IngestionCompletedWithFailuresReason, "Ingest", "%s completed with failures: %s", what, summarize(job.FailureReasons))
 		case wasFailing:
-			p.r.event(p.obj, corev1.EventTypeNormal, eventIngestionRecovered, "Ingest", "%s completed%s; ingestion recovered", what, statsOf(job))
+			p.s.events.event(p.obj, corev1.EventTypeNormal, eventIngestionRecovered, "Ingest", "%s completed%s; ingestion recovered", what, statsOf(job))
 		default:
-			p.r.event(p.obj, corev1.EventTypeNormal, eventIngestionCompleted, "Ingest", "%s completed%s", what, statsOf(job))
+			p.s.events.event(p.obj, corev1.EventTypeNormal, eventIngestionCompleted, "Ingest", "%s completed%s", what, statsOf(job))
 		}
 		markOutcome(p.obj, job)
 	case jobStopped:
 		metrics.IngestionJobsFailed.WithLabelValues(ns, name, kbv1.IngestionStoppedReason).Inc()
-		p.r.event(p.obj, corev1.EventTypeWarning, kbv1.IngestionStoppedReason, "Ingest", "%s was stopped", what)
+		p.s.events.event(p.obj, corev1.EventTypeWarning, kbv1.IngestionStoppedReason, "Ingest", "%s was stopped", what)
 		markOutcome(p.obj, job)
 	default:
 		reason, detail := kbv1.IngestionFailedReason, summarize(job.FailureReasons)
 		if isAccessError(job.FailureReasons) {
 			reason = kbv1.AccessDeniedReason
-			detail = p.diagnose(ctx, job) + " (Bedrock said: " + detail + ")"
+			detail = diagnoseAccessFailure(job, p.policy) + " (Bedrock said: " + detail + ")"
 		}
 		metrics.IngestionJobsFailed.WithLabelValues(ns, name, reason).Inc()
 		markFalse(p.obj, kbv1.IngestionSucceededCondition, reason, "%s failed: %s", what, detail)
-		p.r.event(p.obj, corev1.EventTypeWarning, reason, "Ingest", "%s failed: %s", what, detail)
+		p.s.events.event(p.obj, corev1.EventTypeWarning, reason, "Ingest", "%s failed: %s", what, detail)
 	}
 }
 
@@ -173,17 +176,30 @@ func describeJob(job *kbv1.IngestionJob) string {
 	return fmt.Sprintf("ingestion job %s (trigger %s)", job.ID, job.Trigger)
 }
 
-// setOutcome sets IngestionSucceeded while a job is running or due. It keeps
-// the status of the last outcome (True after a success, False after a
-// failure): a healthy KnowledgeBase stays Ready during its daily sync, and
-// Reconciling says work is under way.
+// setOutcome sets IngestionSucceeded while a job is running or due.
 func (p *ingestionPass) setOutcome(reason, format string, args ...any) {
-	status := metav1.ConditionUnknown
-	if c := apimeta.FindStatusCondition(p.obj.Status.Conditions, kbv1.IngestionSucceededCondition); c != nil &&
+	keepOutcome(p.obj, reason, format, args...)
+}
+
+// keepOutcome sets IngestionSucceeded's reason and message but keeps the
+// status of the last outcome (True after a success, False after a failure)
+// while a job runs or is due, or while ingestion cannot be looked at (a
+// block, a throttled or failed call). A healthy KnowledgeBase stays Ready
+// during its daily sync, Reconciling says work is under way, and a job that
+// completes after a failure is still reported as a recovery however many
+// throttled passes came between.
+func keepOutcome(obj *kbv1.KnowledgeBase, reason, format string, args ...any) {
+	setCondition(obj, kbv1.IngestionSucceededCondition, lastOutcome(obj), reason, format, args...)
+}
+
+// lastOutcome is IngestionSucceeded's status as the last ended job set it,
+// Unknown when no job was seen ending.
+func lastOutcome(obj *kbv1.KnowledgeBase) metav1.ConditionStatus {
+	if c := apimeta.FindStatusCondition(obj.Status.Conditions, kbv1.IngestionSucceededCondition); c != nil &&
 		c.Reason != kbv1.NotEvaluatedReason && c.Status != metav1.ConditionUnknown {
-		status = c.Status
+		return c.Status
 	}
-	setCondition(p.obj, kbv1.IngestionSucceededCondition, status, reason, format, args...)
+	return metav1.ConditionUnknown
 }
 
 // waitForJob says a job runs and asks to look again after a delay that
@@ -194,7 +210,7 @@ func (p *ingestionPass) waitForJob() error {
 	if j.StartedAt != nil {
 		age = p.now.Sub(j.StartedAt.Time)
 	}
-	after := ingestion.PollDelay(age, p.r.shared().opts.PollMin, p.r.shared().opts.PollMax)
+	after := ingestion.PollDelay(age, p.s.opts.PollMin, p.s.opts.PollMax)
 	c := apimeta.FindStatusCondition(p.obj.Status.Conditions, kbv1.IngestionSucceededCondition)
 	if c == nil || c.Reason != kbv1.IngestionInProgressReason || !strings.Contains(c.Message, j.ID) || !strings.HasSuffix(c.Message, " is "+j.Status) {
 		p.setOutcome(kbv1.IngestionInProgressReason, "ingestion job %s (trigger %s) is %s", j.ID, j.Trigger, j.Status)

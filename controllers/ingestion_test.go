@@ -24,13 +24,13 @@ import (
 // repaired, starts a new job with trigger Repair, which COMPLETEs. Status,
 // events and metrics tell that story in order.
 func TestRunbookEndToEnd(t *testing.T) {
+	t.Parallel()
 	g := gomega.NewWithT(t)
 	ctx := context.Background()
 	k := runbookIngKB
 	setupIngestionKB(t, k, policyOf(seedFaultyStatement(k.vectors)), 3)
 
-	daily, err := emu.StartIngestionJob(ctx, k.kbID, k.dsID, "", "daily sync")
-	g.Expect(err).NotTo(gomega.HaveOccurred())
+	daily := startExternalJob(g, k, "daily sync")
 
 	kb := ingestionKnowledgeBase("ing-runbook", k)
 	g.Expect(env.Client.Create(ctx, kb)).To(gomega.Succeed())
@@ -84,6 +84,7 @@ func TestRunbookEndToEnd(t *testing.T) {
 // policy (the runbook's corrected statement), that repair of the cause
 // starts one job with trigger Repair.
 func TestIngestionAccessDeniedObserve(t *testing.T) {
+	t.Parallel()
 	g := gomega.NewWithT(t)
 	ctx := context.Background()
 	k := observeIngKB

@@ -1,25 +1,30 @@
 // Package controllers holds the KnowledgeBase reconciler: a thin Reconcile
-// that runs an ordered list of small steps, each owning its conditions.
+// that runs an ordered list of step types, each owning its state, its
+// conditions and its AWS calls, and handing its result forward in a pass.
 package controllers
 
 import (
 	"context"
-	"errors"
-	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	kbv1 "github.com/kbwarden/kbwarden/api/v1alpha1"
 	"github.com/kbwarden/kbwarden/internal/awsclient"
@@ -29,35 +34,84 @@ import (
 // ControllerName names the controller in events, logs and metrics.
 const ControllerName = "kbwarden"
 
-// KnowledgeBaseReconciler keeps the AWS infrastructure behind a KnowledgeBase
-// in the declared state.
-type KnowledgeBaseReconciler struct {
-	client.Client
+// Config is what the KnowledgeBase reconciler is built from.
+type Config struct {
+	// Client reads from the manager's cache and writes to the API server.
+	Client client.Client
+	// APIReader reads straight from the API server, for objects outside the
+	// manager's cache (mgr.GetAPIReader()); Client is used when nil.
+	APIReader client.Reader
 	// Recorder emits Kubernetes events, on transitions only.
 	Recorder events.EventRecorder
 	// AWS hands out the SDK clients of each region.
 	AWS *awsclient.Factory
-	// AllowedBuckets limits the buckets kbwarden acts on.
+	// AllowedBuckets limits the buckets kbwarden acts on, in every mode.
 	AllowedBuckets BucketAllowList
-	// MaxConcurrentReconciles bounds parallel reconciles (default 4).
-	MaxConcurrentReconciles int
+	// Tenancy is Required (the zero value: a KnowledgeBase acts only
+	// through an AccountBinding of its namespace) or Optional.
+	Tenancy TenancyMode
 	// Ingestion tunes the ingestion step; zero fields take the defaults.
 	Ingestion IngestionOptions
-	// APIReader reads straight from the API server, for objects outside the
-	// manager's cache (mgr.GetAPIReader()); the client is used when nil.
-	APIReader client.Reader
-
-	sharedOnce  sync.Once
-	sharedState *sharedState
+	// MaxConcurrentReconciles bounds parallel reconciles (default 4).
+	MaxConcurrentReconciles int
+	// Clock is where every step reads the time; the real clock when nil.
+	Clock clock.WithTicker
 }
 
-// reconcileStep is one ordered step of a reconcile. It owns the conditions its
-// doc comment names, and returns a typed error (StallingError, WaitingError,
-// TransientError) or nil.
-type reconcileStep func(ctx context.Context, obj *kbv1.KnowledgeBase) error
+// KnowledgeBaseReconciler keeps the AWS infrastructure behind a KnowledgeBase
+// in the declared state. Build it with NewKnowledgeBaseReconciler.
+type KnowledgeBaseReconciler struct {
+	client   client.Client
+	events   recorder
+	clock    clock.WithTicker
+	workers  int
+	defaults regionDefaults
 
-// +kubebuilder:rbac:groups=knowledge.kbwarden.io,resources=knowledgebases,verbs=get;list;watch;update;patch
-// +kubebuilder:rbac:groups=knowledge.kbwarden.io,resources=knowledgebases/status,verbs=get;update;patch
+	preconditions *preconditionsStep
+	policy        *vectorBucketPolicyStep
+	versioning    *versioningStep
+	accessControl *accessControlStep
+	ingestion     *ingestionStep
+}
+
+// NewKnowledgeBaseReconciler builds the reconciler and each of its steps,
+// handing every step only the dependencies it uses.
+func NewKnowledgeBaseReconciler(c Config) *KnowledgeBaseReconciler {
+	if c.Clock == nil {
+		c.Clock = clock.RealClock{}
+	}
+	reader := c.APIReader
+	if reader == nil {
+		reader = c.Client
+	}
+	ev := recorder{c.Recorder}
+	defaults := regionDefaults{aws: c.AWS}
+	policy := newVectorBucketPolicyStep(c.Client, reader, ev, c.Clock)
+	access := newAccessControlStep(ev, c.Clock)
+	return &KnowledgeBaseReconciler{
+		client:        c.Client,
+		events:        ev,
+		clock:         c.Clock,
+		workers:       c.MaxConcurrentReconciles,
+		defaults:      defaults,
+		preconditions: newPreconditionsStep(c.Client, c.AWS, c.AllowedBuckets, defaults, c.Tenancy),
+		policy:        policy,
+		versioning:    newVersioningStep(ev, c.Clock),
+		accessControl: access,
+		ingestion:     newIngestionStep(c.Ingestion, ev, c.Clock, ingestionChecks{policy: policy.checks, acl: access.checks}),
+	}
+}
+
+// step is one concern of a reconcile. It owns the conditions and status
+// fields its doc comment names, reads what earlier steps put in the pass,
+// adds its own result, and returns a typed error (StallingError,
+// WaitingError, TransientError) or nil.
+type step interface {
+	reconcile(ctx context.Context, obj *kbv1.KnowledgeBase, p *pass) error
+}
+
+// +kubebuilder:rbac:groups=knowledge.kbwarden.io,resources=knowledgebases,verbs=get;list;watch;patch
+// +kubebuilder:rbac:groups=knowledge.kbwarden.io,resources=knowledgebases/status,verbs=get;patch
 // +kubebuilder:rbac:groups=knowledge.kbwarden.io,resources=knowledgebases/finalizers,verbs=update
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch;create;update
@@ -66,7 +120,10 @@ type reconcileStep func(ctx context.Context, obj *kbv1.KnowledgeBase) error
 // deletion, the finalizer and suspension, then runs the steps in order.
 func (r *KnowledgeBaseReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
 	obj := &kbv1.KnowledgeBase{}
-	if err := r.Get(ctx, req.NamespacedName, obj); err != nil {
+	if err := r.client.Get(ctx, req.NamespacedName, obj); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.ingestion.forgetKey(req.String()) // gone without kbwarden seeing it go
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	before := obj.DeepCopy()
@@ -85,12 +142,25 @@ func (r *KnowledgeBaseReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 	if obj.Spec.Suspend {
 		return ctrl.Result{}, r.reconcileSuspended(ctx, obj)
 	}
-	for _, step := range r.steps() {
-		if err := step(ctx, obj); err != nil {
+	p := &pass{now: r.clock.Now()}
+	for _, s := range r.steps() {
+		if err := s.reconcile(ctx, obj, p); err != nil {
 			return ctrl.Result{}, err
 		}
 	}
-	return ctrl.Result{RequeueAfter: nextPass(obj, time.Now())}, nil
+	// A blocked concern reported itself under its own condition; the pass
+	// as a whole stalls with the first block's reason.
+	if err := p.gate.first(); err != nil {
+		return ctrl.Result{}, err
+	}
+	return ctrl.Result{RequeueAfter: nextPass(obj, r.clock.Now())}, nil
+}
+
+// steps lists the steps in the order they run: what may be touched at all,
+// the vector bucket (ingestion reads its policy report), versioning, the
+// ACL files (ingestion reads their hash), then ingestion.
+func (r *KnowledgeBaseReconciler) steps() []step {
+	return []step{r.preconditions, r.policy, r.versioning, r.accessControl, r.ingestion}
 }
 
 // nextPass is when to look again: the drift-check interval (with jitter, so
@@ -106,22 +176,13 @@ func nextPass(obj *kbv1.KnowledgeBase, now time.Time) time.Duration {
 	return after
 }
 
-// steps lists the per-concern steps in the order they run: the vector bucket
-// first (ingestion depends on its policy), then the ACL files, then ingestion.
-func (r *KnowledgeBaseReconciler) steps() []reconcileStep {
-	return []reconcileStep{
-		r.reconcileVectorBucket,
-		r.reconcileAccessControl,
-		r.reconcileIngestion,
-	}
-}
-
 // reconcileSuspended owns Ready while spec.suspend is true: it says so, and
 // clears Reconciling and Stalled since no work is under way.
 func (r *KnowledgeBaseReconciler) reconcileSuspended(ctx context.Context, obj *kbv1.KnowledgeBase) error {
 	if c := apimeta.FindStatusCondition(obj.Status.Conditions, kbv1.ReadyCondition); c == nil || c.Reason != kbv1.SuspendedReason {
-		r.event(obj, corev1.EventTypeNormal, kbv1.SuspendedReason, "Suspend", "reconciliation suspended: kbwarden makes no AWS call until spec.suspend is false")
+		r.events.event(obj, corev1.EventTypeNormal, kbv1.SuspendedReason, "Suspend", "reconciliation suspended: kbwarden makes no AWS call until spec.suspend is false")
 	}
+	r.ingestion.forgetKey(queueKey(obj)) // a suspended KnowledgeBase holds no place in line
 	ctrl.LoggerFrom(ctx).V(1).Info("reconciliation suspended")
 	return nil
 }
@@ -135,10 +196,15 @@ func (r *KnowledgeBaseReconciler) reconcileDelete(ctx context.Context, obj *kbv1
 	// Observe never wrote anything, so there is nothing of kbwarden's to
 	// remove: a statement or file with kbwarden's name is someone else's.
 	if obj.DeletionPolicy() == kbv1.DeletionDelete && !obj.Spec.Suspend && obj.DriftPolicy() == kbv1.DriftEnforce {
-		for _, cleanup := range r.cleanups() {
-			if err := cleanup(ctx, obj); err != nil {
-				return err
-			}
+		p := &pass{now: r.clock.Now()}
+		if err := r.preconditions.reconcile(ctx, obj, p); err != nil {
+			return err
+		}
+		if err := r.policy.cleanup(ctx, obj, p); err != nil {
+			return err
+		}
+		if err := r.accessControl.cleanup(ctx, obj, p); err != nil {
+			return err
 		}
 	}
 	if err := r.patchFinalizer(ctx, obj, controllerutil.RemoveFinalizer); err != nil {
@@ -147,14 +213,11 @@ func (r *KnowledgeBaseReconciler) reconcileDelete(ctx context.Context, obj *kbv1
 	metrics.Forget(obj.Namespace, obj.Name)
 	metrics.ForgetACL(obj.Namespace, obj.Name)
 	metrics.ForgetIngestion(obj.Namespace, obj.Name)
-	r.shared().forget(obj.UID)
+	r.policy.forget(obj.UID)
+	r.versioning.forget(obj.UID)
+	r.accessControl.forget(obj.UID)
+	r.ingestion.forget(obj.UID, queueKey(obj))
 	return nil
-}
-
-// cleanups lists what deletionPolicy Delete removes, in order. Each removes
-// only what kbwarden wrote.
-func (r *KnowledgeBaseReconciler) cleanups() []reconcileStep {
-	return []reconcileStep{r.cleanupBucketPolicy, r.cleanupAccessControl}
 }
 
 // patchFinalizer adds or removes kbwarden's finalizer with a metadata patch.
@@ -163,41 +226,71 @@ func (r *KnowledgeBaseReconciler) patchFinalizer(ctx context.Context, obj *kbv1.
 	if !change(obj, kbv1.Finalizer) {
 		return nil
 	}
-	if err := r.Patch(ctx, obj, client.MergeFrom(base)); client.IgnoreNotFound(err) != nil {
+	if err := r.client.Patch(ctx, obj, client.MergeFrom(base)); client.IgnoreNotFound(err) != nil {
 		return transient(kbv1.ProgressingReason, "updating finalizer: %w", err)
 	}
 	return nil
 }
 
-// event records a Kubernetes event about obj.
-func (r *KnowledgeBaseReconciler) event(obj *kbv1.KnowledgeBase, eventType, reason, action, note string, args ...any) {
-	if r.Recorder != nil {
-		r.Recorder.Eventf(obj, nil, eventType, reason, action, note, args...)
-	}
-}
-
-// SetupWithManager registers the reconciler. It reconciles on spec changes
-// (generation) and on annotation changes (the manual trigger), not on its own
-// status writes.
+// SetupWithManager registers the reconciler and the cache index the
+// preconditions step reads. It reconciles on spec changes (generation) and
+// on annotation changes (the manual trigger), not on its own status writes.
 func (r *KnowledgeBaseReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	workers := r.MaxConcurrentReconciles
+	if err := r.preconditions.index(context.Background(), mgr.GetFieldIndexer()); err != nil {
+		return err
+	}
+	// The start queue runs with the manager (and stops with it): it wakes
+	// the KnowledgeBase whose turn came through a channel source.
+	if err := mgr.Add(r.ingestion.queue); err != nil {
+		return err
+	}
+	metrics.ObserveStartQueue(r.ingestion.queue.Stats)
+	workers := r.workers
 	if workers <= 0 {
 		workers = 4
 	}
-	return ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr)
+	if r.preconditions.tenancy.Required() {
+		// A binding created, changed or made Ready, and a namespace
+		// relabelled, change what a KnowledgeBase may touch.
+		b = b.Watches(&kbv1.AccountBinding{}, handler.EnqueueRequestsFromMapFunc(r.allKnowledgeBases)).
+			Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(r.knowledgeBasesIn),
+				builder.WithPredicates(predicate.LabelChangedPredicate{}))
+	}
+	return b.
 		For(&kbv1.KnowledgeBase{}, builder.WithPredicates(predicate.Or(
 			predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
+		WatchesRawSource(source.Channel(r.ingestion.wakeups, handler.TypedEnqueueRequestsFromMapFunc(
+			func(_ context.Context, n types.NamespacedName) []reconcile.Request {
+				return []reconcile.Request{{NamespacedName: n}}
+			}))).
 		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
 		Named(ControllerName).
 		Complete(r)
 }
 
-// reader returns APIReader, or the client when there is none.
-func (r *KnowledgeBaseReconciler) reader() client.Reader {
-	if r.APIReader != nil {
-		return r.APIReader
+// allKnowledgeBases maps an AccountBinding event to every KnowledgeBase:
+// a binding may select any namespace.
+func (r *KnowledgeBaseReconciler) allKnowledgeBases(ctx context.Context, _ client.Object) []reconcile.Request {
+	return r.requestsFor(ctx)
+}
+
+// knowledgeBasesIn maps a Namespace event to its KnowledgeBases.
+func (r *KnowledgeBaseReconciler) knowledgeBasesIn(ctx context.Context, ns client.Object) []reconcile.Request {
+	return r.requestsFor(ctx, client.InNamespace(ns.GetName()))
+}
+
+func (r *KnowledgeBaseReconciler) requestsFor(ctx context.Context, opts ...client.ListOption) []reconcile.Request {
+	var list kbv1.KnowledgeBaseList
+	if err := r.client.List(ctx, &list, opts...); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "listing KnowledgeBases to reconcile after a tenancy change")
+		return nil
 	}
-	return r.Client
+	out := make([]reconcile.Request, 0, len(list.Items))
+	for _, kb := range list.Items {
+		out = append(out, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: kb.Namespace, Name: kb.Name}})
+	}
+	return out
 }
 
 // CacheOptions limits the manager's cache to what kbwarden reads: of
@@ -207,13 +300,4 @@ func CacheOptions() cache.Options {
 	return cache.Options{ByObject: map[client.Object]cache.ByObject{
 		&corev1.ConfigMap{}: {Label: labels.SelectorFromSet(labels.Set{"app.kubernetes.io/managed-by": "kbwarden"})},
 	}}
-}
-
-// requeueAfterOf returns how long a WaitingError asks to wait, or 0.
-func requeueAfterOf(err error) time.Duration {
-	var w *WaitingError
-	if errors.As(err, &w) {
-		return w.RequeueAfter
-	}
-	return 0
 }

@@ -42,6 +42,7 @@ func condition(kb *kbv1.KnowledgeBase, t string) *metav1.Condition {
 // once its bucket, ACL and first ingestion job are in order, stops work when
 // suspended, echoes the manual trigger, and is deleted through its finalizer.
 func TestLifecycle(t *testing.T) {
+	t.Parallel()
 	g := gomega.NewWithT(t)
 	ctx := context.Background()
 	createBucket(t, lifecycleKB.vectors, "")

@@ -17,6 +17,7 @@ import (
 // drift check; once it has its own statement ID both statements live side by
 // side in the policy.
 func TestSharedVectorBucket(t *testing.T) {
+	t.Parallel()
 	g := gomega.NewWithT(t)
 	ctx := context.Background()
 	bucket := "kbw-shared-vectors"
@@ -24,8 +25,7 @@ func TestSharedVectorBucket(t *testing.T) {
 
 	first := runbookKnowledgeBase("shared-first", bucket)
 	first.Spec.KnowledgeBaseID = "KBSHARED01"
-	g.Expect(env.Client.Create(ctx, first)).To(gomega.Succeed())
-	deleteOnCleanup(t, first)
+	g.Expect(createKB(t, first)).To(gomega.Succeed())
 	eventually(g, func(g gomega.Gomega) {
 		g.Expect(condition(get(g, first), kbv1.VectorBucketPolicyInSyncCondition)).To(gomega.HaveField("Status", metav1.ConditionTrue))
 	}).Should(gomega.Succeed())
@@ -33,8 +33,7 @@ func TestSharedVectorBucket(t *testing.T) {
 
 	second := runbookKnowledgeBase("shared-second", bucket)
 	second.Spec.KnowledgeBaseID = "KBSHARED02"
-	g.Expect(env.Client.Create(ctx, second)).To(gomega.Succeed())
-	deleteOnCleanup(t, second)
+	g.Expect(createKB(t, second)).To(gomega.Succeed())
 	eventually(g, func(g gomega.Gomega) {
 		got := get(g, second)
 		c := condition(got, kbv1.VectorBucketPolicyInSyncCondition)

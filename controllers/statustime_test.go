@@ -10,6 +10,7 @@ import (
 // TestNotBefore compares a time kept in status (to the second) with one
 // AWS reported (finer), as the repair-after-failed-job check does.
 func TestNotBefore(t *testing.T) {
+	t.Parallel()
 	at := func(s string) *metav1.Time {
 		tm, err := time.Parse(time.RFC3339Nano, s)
 		if err != nil {

@@ -2,8 +2,13 @@ package controllers
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base32"
+	"flag"
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,6 +49,9 @@ var (
 	// emu is the bedrock-agent emulator the manager starts ingestion jobs
 	// on, over moto's buckets (ingestion_suite_test.go seeds it).
 	emu *bedrockemu.Server
+	// managerClient is the manager's client (reads from its cache, which
+	// holds the field indexes), for tests that run a step directly.
+	managerClient client.Client
 	// awsFactory is the manager's client factory, for tests that run a
 	// step directly as a second (restarted) controller would.
 	awsFactory *awsclient.Factory
@@ -52,7 +60,19 @@ var (
 // testAllowedBuckets is the manager's --allowed-buckets in these tests.
 var testAllowedBuckets = BucketAllowList{"sidekick-kb-vectors-*", "kbw-*", "acme-corp-docs"}
 
+// testParallelism is how many tests run at once unless -parallel says
+// otherwise. The integration tests spend their time waiting on the control
+// plane, moto and the emulator (intervals, debounce windows), not on CPU,
+// so they overlap far beyond GOMAXPROCS, go test's default.
+const testParallelism = 16
+
 func TestMain(m *testing.M) {
+	flag.Parse()
+	explicit := false
+	flag.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "test.parallel" })
+	if !explicit {
+		_ = flag.Set("test.parallel", strconv.Itoa(testParallelism))
+	}
 	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.UseDevMode(true), zap.Level(zapLevel())))
 	ctx, cancel := context.WithCancel(context.Background())
 	var err error
@@ -72,6 +92,12 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	if code == 0 {
+		if err := checkIAMPolicyCoversEveryCall(); err != nil {
+			fmt.Fprintln(os.Stderr, "FAIL: the IAM policy does not cover the manager's calls:", err)
+			code = 1
+		}
+	}
 	cancel()
 	faults.Close()
 	_ = emu.Close()
@@ -103,19 +129,19 @@ func startManager(ctx context.Context) error {
 	cfg := env.AWS.Copy()
 	cfg.BaseEndpoint = &faults.URL
 	calls.Install(&cfg)
-	admin = s3.NewFromConfig(env.AWS, func(o *s3.Options) { o.UsePathStyle = true })
+	admin = s3.NewFromConfig(env.AWS, func(o *s3.Options) { o.UsePathStyle = true }, awsclient.QuietS3)
 	adminVectors = s3vectors.NewFromConfig(env.AWS)
-	awsFactory = awsclient.NewFactory(cfg, "", true, awsclient.WithBedrockAgentOptions(func(o *bedrockagent.Options) {
-		o.BaseEndpoint = aws.String(emu.URL())
-	}))
-	r := &KnowledgeBaseReconciler{
+	awsFactory = newFactory(cfg)
+	r := NewKnowledgeBaseReconciler(Config{
 		Client:         mgr.GetClient(),
 		Recorder:       mgr.GetEventRecorder(ControllerName),
 		APIReader:      mgr.GetAPIReader(),
 		AWS:            awsFactory,
 		AllowedBuckets: testAllowedBuckets,
+		Tenancy:        TenancyOptional,
 		Ingestion:      testIngestionOptions,
-	}
+	})
+	managerClient = mgr.GetClient()
 	if err := r.SetupWithManager(mgr); err != nil {
 		return err
 	}
@@ -130,6 +156,14 @@ func startManager(ctx context.Context) error {
 		return fmt.Errorf("the manager's cache did not sync")
 	}
 	return nil
+}
+
+// newFactory is a client factory like the manager's over cfg, with
+// bedrock-agent pointed at the emulator.
+func newFactory(cfg aws.Config) *awsclient.Factory {
+	return awsclient.NewFactory(cfg, "", true, awsclient.WithBedrockAgentOptions(func(o *bedrockagent.Options) {
+		o.BaseEndpoint = aws.String(emu.URL())
+	}))
 }
 
 // updateKB applies mutate to the latest version of kb and updates it,
@@ -153,12 +187,38 @@ func newKnowledgeBase(name string) *kbv1.KnowledgeBase {
 	return &kbv1.KnowledgeBase{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default"},
 		Spec: kbv1.KnowledgeBaseSpec{
-			KnowledgeBaseID: "KB12345678",
-			DataSourceID:    "DS12345678",
+			KnowledgeBaseID: idFor("K", name),
+			DataSourceID:    idFor("D", name),
 			VectorBucket:    kbv1.VectorBucketSpec{Name: "sidekick-kb-vectors-dev-275666109134"},
 			Documents:       kbv1.DocumentsSpec{Bucket: "acme-corp-docs", Prefix: "docs/"},
 		},
 	}
+}
+
+// idFor derives a Bedrock-shaped ID (10 characters) from a test's object
+// name, so tests running in parallel never share a knowledge base.
+func idFor(prefix, name string) string {
+	sum := sha256.Sum256([]byte(name))
+	return prefix + strings.ToUpper(base32.StdEncoding.EncodeToString(sum[:]))[:9]
+}
+
+// createKB seeds kb's knowledge base and data source in the emulator, from
+// its spec as the test left it, unless they are seeded already; then it
+// creates kb and deletes it when the test ends.
+func createKB(t *testing.T, kb *kbv1.KnowledgeBase) error {
+	t.Helper()
+	err := emu.AddKnowledgeBase(bedrockemu.KnowledgeBase{ID: kb.Spec.KnowledgeBaseID,
+		VectorStore: bedrockemu.VectorStore{Bucket: kb.Spec.VectorBucket.Name},
+		DataSources: []bedrockemu.DataSource{{ID: kb.Spec.DataSourceID, Bucket: kb.Spec.Documents.Bucket, Prefix: kb.Spec.Documents.Prefix,
+			AccessControl: kb.AccessControlMode() != kbv1.AccessControlNone}}})
+	if err != nil && !strings.Contains(err.Error(), "already exists") {
+		return err
+	}
+	if err := env.Client.Create(context.Background(), kb); err != nil {
+		return err
+	}
+	deleteOnCleanup(t, kb)
+	return nil
 }
 
 // eventually is gomega's Eventually with the timeouts these tests use.

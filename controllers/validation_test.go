@@ -17,6 +17,7 @@ import (
 // TestCRDValidation applies valid and invalid KnowledgeBases to the real API
 // server and checks that each invalid one is rejected with its own message.
 func TestCRDValidation(t *testing.T) {
+	t.Parallel()
 	rule := func(prefix string, allow ...kbv1.ACLEntry) kbv1.ACLRule {
 		return kbv1.ACLRule{Prefix: prefix, Allow: allow}
 	}
@@ -33,7 +34,7 @@ func TestCRDValidation(t *testing.T) {
 			kb.Spec.VectorBucket.Versioning = kbv1.VersioningEnabled
 			kb.Spec.VectorBucket.Policy = &kbv1.BucketPolicySpec{
 				Principal: &kbv1.PolicyPrincipal{Service: "bedrock.amazonaws.com"},
-				Actions:   []string{"s3:GetObject", "s3:PutObject"}, SourceArnScope: kbv1.SourceArnAccount,
+				Actions:   []kbv1.PolicyAction{"s3:GetObject", "s3:PutObject"}, SourceArnScope: kbv1.SourceArnAccount,
 			}
 			kb.Spec.AccessControl = &kbv1.AccessControlSpec{Mode: kbv1.AccessControlGlobal, GlobalFile: "acl/acl.json",
 				Rules: []kbv1.ACLRule{rule("sales/", group("Sales"), user("Ana@Example.com")),
@@ -41,8 +42,39 @@ func TestCRDValidation(t *testing.T) {
 		}},
 		"S3Vectors without versioning is valid": {mutate: func(kb *kbv1.KnowledgeBase) {
 			kb.Spec.VectorBucket = kbv1.VectorBucketSpec{Name: "kb-vectors", Type: kbv1.VectorBucketS3Vectors,
-				Policy: &kbv1.BucketPolicySpec{Actions: []string{"s3vectors:PutVectors"}}}
+				Policy: &kbv1.BucketPolicySpec{Actions: []kbv1.PolicyAction{"s3vectors:PutVectors"}}}
 		}},
+		"a wildcard action is not in the closed grammar": {
+			mutate: func(kb *kbv1.KnowledgeBase) {
+				kb.Spec.VectorBucket.Policy = &kbv1.BucketPolicySpec{Actions: []kbv1.PolicyAction{"s3:*"}}
+			},
+			wantErr: `spec.vectorBucket.policy.actions[0]: Unsupported value: "s3:*"`,
+		},
+		"an action a knowledge base does not need": {
+			mutate: func(kb *kbv1.KnowledgeBase) {
+				kb.Spec.VectorBucket.Policy = &kbv1.BucketPolicySpec{Actions: []kbv1.PolicyAction{"s3:PutBucketPolicy"}}
+			},
+			wantErr: `Unsupported value: "s3:PutBucketPolicy"`,
+		},
+		"a service principal other than Bedrock's": {
+			mutate: func(kb *kbv1.KnowledgeBase) {
+				kb.Spec.VectorBucket.Policy = &kbv1.BucketPolicySpec{Principal: &kbv1.PolicyPrincipal{Service: "s3.amazonaws.com"}}
+			},
+			wantErr: `spec.vectorBucket.policy.principal.service: Unsupported value: "s3.amazonaws.com"`,
+		},
+		"a role principal in a foreign account": {
+			mutate: func(kb *kbv1.KnowledgeBase) {
+				kb.Spec.AccountID = "275666109134"
+				kb.Spec.VectorBucket.Policy = &kbv1.BucketPolicySpec{Principal: &kbv1.PolicyPrincipal{RoleARN: "arn:aws:iam::999999999999:role/x"}}
+			},
+			wantErr: "a principal.roleArn must be a role in spec.accountId's account",
+		},
+		"a role principal in the KnowledgeBase's account": {
+			mutate: func(kb *kbv1.KnowledgeBase) {
+				kb.Spec.AccountID = "275666109134"
+				kb.Spec.VectorBucket.Policy = &kbv1.BucketPolicySpec{Principal: &kbv1.PolicyPrincipal{RoleARN: "arn:aws:iam::275666109134:role/kb-service"}}
+			},
+		},
 		"knowledgeBaseId too short": {
 			mutate:  func(kb *kbv1.KnowledgeBase) { kb.Spec.KnowledgeBaseID = "KB1" },
 			wantErr: `spec.knowledgeBaseId: Invalid value: "KB1": spec.knowledgeBaseId in body should match '^[0-9A-Za-z]{10}$'`,
@@ -77,7 +109,7 @@ func TestCRDValidation(t *testing.T) {
 		},
 		"s3vectors actions on an S3 bucket": {
 			mutate: func(kb *kbv1.KnowledgeBase) {
-				kb.Spec.VectorBucket.Policy = &kbv1.BucketPolicySpec{Actions: []string{"s3vectors:PutVectors"}}
+				kb.Spec.VectorBucket.Policy = &kbv1.BucketPolicySpec{Actions: []kbv1.PolicyAction{"s3vectors:PutVectors"}}
 			},
 			wantErr: "policy.actions must all be s3: actions for an S3 bucket",
 		},
@@ -164,6 +196,7 @@ func TestCRDValidation(t *testing.T) {
 // accessControl.mode leaves None it cannot return, by editing the field or by
 // removing the block; switching between Global and PerDocument is allowed.
 func TestAccessControlModeIsIrreversible(t *testing.T) {
+	t.Parallel()
 	g := gomega.NewWithT(t)
 	ctx := context.Background()
 	kb := newKnowledgeBase("irreversible")
@@ -192,6 +225,7 @@ func TestAccessControlModeIsIrreversible(t *testing.T) {
 
 // TestCRDRejectsBadDurations sends durations a typed client cannot express.
 func TestCRDRejectsBadDurations(t *testing.T) {
+	t.Parallel()
 	for _, field := range [][]string{{"spec", "interval"}, {"spec", "ingestion", "debounce"}} {
 		t.Run(field[len(field)-1], func(t *testing.T) {
 			g := gomega.NewWithT(t)

@@ -49,16 +49,27 @@ func steadyWindow(t *testing.T, kb *kbv1.KnowledgeBase, bucket string, window ti
 		got := get(g, kb)
 		g.Expect(condition(got, kbv1.VectorBucketPolicyInSyncCondition)).To(gomega.HaveField("Status", metav1.ConditionTrue))
 		g.Expect(condition(got, kbv1.VersioningInSyncCondition)).To(gomega.HaveField("Status", metav1.ConditionTrue))
+		// Settled: the first ingestion job, which waits its turn in the
+		// account's start queue behind the other tests' jobs, has ended.
+		g.Expect(condition(got, kbv1.ReconcilingCondition)).To(gomega.BeNil())
 	}).Should(gomega.Succeed())
 	time.Sleep(1500 * time.Millisecond) // let the pass after the repair settle
 	if during != nil {
 		during()
 	}
-	rv := get(g, kb).ResourceVersion
+	was := get(g, kb)
 	before := calls.ForBucket(bucket)
 	time.Sleep(window)
-	g.Expect(get(g, kb).ResourceVersion).To(gomega.Equal(rv), "a steady-state pass writes no status")
+	now := get(g, kb)
+	g.Expect(now.ResourceVersion).To(gomega.Equal(was.ResourceVersion), "a steady-state pass writes no status: %s", statusDiff(was, now))
 	return delta(bucket, before)
+}
+
+// statusDiff shows what a pass changed in status, for a failure message.
+func statusDiff(a, b *kbv1.KnowledgeBase) string {
+	x, _ := json.Marshal(a.Status)
+	y, _ := json.Marshal(b.Status)
+	return fmt.Sprintf("\nbefore: %s\nafter:  %s", x, y)
 }
 
 // TestSteadyStateCostS3 counts the calls of steady-state passes on an S3
@@ -66,14 +77,14 @@ func steadyWindow(t *testing.T, kb *kbv1.KnowledgeBase, bucket string, window ti
 // plus the two read-only status calls, and no write, also when the policy
 // comes back reformatted and reordered.
 func TestSteadyStateCostS3(t *testing.T) {
+	t.Parallel()
 	g := gomega.NewWithT(t)
 	bucket := "kbw-steady-s3"
 	createBucket(t, bucket, "")
 	kb := runbookKnowledgeBase("steady-s3", bucket)
 	kb.Spec.Interval = metav1.Duration{Duration: time.Second}
 	kb.Spec.VectorBucket.Versioning = kbv1.VersioningEnabled
-	g.Expect(env.Client.Create(context.Background(), kb)).To(gomega.Succeed())
-	deleteOnCleanup(t, kb)
+	g.Expect(createKB(t, kb)).To(gomega.Succeed())
 
 	reformat := func() {
 		// A person rewrites the same policy pretty-printed, actions reversed,
@@ -91,8 +102,8 @@ func TestSteadyStateCostS3(t *testing.T) {
 		putPolicy(t, bucket, string(out))
 	}
 	// The first window sees the reformatting's effect too.
-	got := steadyWindow(t, kb, bucket, 4*time.Second, reformat)
-	t.Logf("calls on %s in 4s of steady state: %v", bucket, got)
+	got := steadyWindow(t, kb, bucket, 6*time.Second, reformat)
+	t.Logf("calls on %s in 6s of steady state: %v", bucket, got)
 	expectPerPass(g, got, "GetBucketPolicy", "GetBucketVersioning", "GetBucketEncryption", "GetPublicAccessBlock")
 }
 
@@ -100,6 +111,7 @@ func TestSteadyStateCostS3(t *testing.T) {
 // per pass one GetVectorBucketPolicy and one GetVectorBucket (encryption),
 // no write. The account comes from STS, once.
 func TestSteadyStateCostS3Vectors(t *testing.T) {
+	t.Parallel()
 	g := gomega.NewWithT(t)
 	bucket := "kbw-steady-vectors"
 	_, err := adminVectors.CreateVectorBucket(context.Background(), &s3vectors.CreateVectorBucketInput{VectorBucketName: &bucket})
@@ -108,11 +120,10 @@ func TestSteadyStateCostS3Vectors(t *testing.T) {
 	kb.Spec.Interval = metav1.Duration{Duration: time.Second}
 	kb.Spec.VectorBucket = kbv1.VectorBucketSpec{Name: bucket, Type: kbv1.VectorBucketS3Vectors}
 	kb.Spec.Documents.Bucket = "acme-corp-docs"
-	g.Expect(env.Client.Create(context.Background(), kb)).To(gomega.Succeed())
-	deleteOnCleanup(t, kb)
+	g.Expect(createKB(t, kb)).To(gomega.Succeed())
 
-	got := steadyWindow(t, kb, bucket, 4*time.Second, nil)
-	t.Logf("calls on %s in 4s of steady state: %v", bucket, got)
+	got := steadyWindow(t, kb, bucket, 6*time.Second, nil)
+	t.Logf("calls on %s in 6s of steady state: %v", bucket, got)
 	expectPerPass(g, got, "GetVectorBucketPolicy", "GetVectorBucket")
 
 	out, err := adminVectors.GetVectorBucketPolicy(context.Background(), &s3vectors.GetVectorBucketPolicyInput{VectorBucketName: &bucket})
@@ -120,7 +131,7 @@ func TestSteadyStateCostS3Vectors(t *testing.T) {
 	g.Expect(*out.Policy).To(gomega.And(
 		gomega.ContainSubstring("s3vectors:PutVectors"),
 		gomega.ContainSubstring("arn:aws:s3vectors:us-east-1:123456789012:bucket/kbw-steady-vectors/index/*"),
-		gomega.ContainSubstring("arn:aws:bedrock:us-east-1:123456789012:knowledge-base/KB12345678")))
+		gomega.ContainSubstring("arn:aws:bedrock:us-east-1:123456789012:knowledge-base/"+kb.Spec.KnowledgeBaseID)))
 	g.Expect(get(g, kb).Status.VectorBucket.Encryption).To(gomega.Equal("AES256"))
 	g.Expect(calls.Count("GetCallerIdentity", "")).To(gomega.BeNumerically("<=", 2), "the account is cached")
 }
@@ -142,6 +153,7 @@ func bigPolicy(bucket string) string {
 // message, and that nothing is lost: a policy kbwarden cannot merge is left
 // as it was, a bucket outside the allow-list is never called.
 func TestBadInputs(t *testing.T) {
+	t.Parallel()
 	type check struct {
 		stalled      bool
 		reason       string
@@ -212,7 +224,6 @@ func TestBadInputs(t *testing.T) {
 		},
 	}
 	t.Cleanup(faults.Clear)
-	ctx := context.Background()
 	kbs := map[string]*kbv1.KnowledgeBase{}
 	lives := map[string]string{}
 	for _, name := range slices.Sorted(maps.Keys(tests)) {
@@ -221,10 +232,9 @@ func TestBadInputs(t *testing.T) {
 			lives[name] = tc.setup(t, tc.bucket)
 		}
 		kb := runbookKnowledgeBase("bad-"+strings.ToLower(strings.ReplaceAll(name, " ", "-")), tc.bucket)
-		if err := env.Client.Create(ctx, kb); err != nil {
+		if err := createKB(t, kb); err != nil {
 			t.Fatal(err)
 		}
-		deleteOnCleanup(t, kb)
 		kbs[name] = kb
 	}
 	for name, tc := range tests {

@@ -6,6 +6,9 @@ import (
 	"strings"
 
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	kbv1 "github.com/kbwarden/kbwarden/api/v1alpha1"
@@ -13,12 +16,55 @@ import (
 	"github.com/kbwarden/kbwarden/internal/metrics"
 )
 
-// reconcileVersioning keeps versioning of the vector bucket (S3 type only:
-// S3 Vectors buckets have none) and of the documents bucket as declared. It
-// reads the vector bucket's versioning even when unmanaged, to report it;
-// the documents bucket is read only when its versioning is managed.
-func (r *KnowledgeBaseReconciler) reconcileVersioning(ctx context.Context, obj *kbv1.KnowledgeBase, t *target) error {
-	api := awsclient.S3Bucket{Client: t.clients.S3}
+// bucketVersioningAPI is what the versioning step needs of an S3 bucket.
+type bucketVersioningAPI interface {
+	GetVersioning(ctx context.Context, bucket string) (string, error)
+	PutVersioning(ctx context.Context, bucket, status string) error
+}
+
+// versioningStep owns VersioningInSync and status.versioning. It keeps
+// versioning of the vector bucket (S3 type only: S3 Vectors buckets have
+// none) and of the documents bucket as declared, at most once per interval
+// (its own drift check log). It reads the vector bucket's versioning even
+// when unmanaged, to report it; the documents bucket is read only when its
+// versioning is managed.
+type versioningStep struct {
+	drift  driftRecorder
+	checks *driftCheckLog
+}
+
+func newVersioningStep(ev recorder, clk clock.PassiveClock) *versioningStep {
+	return &versioningStep{
+		drift:  driftRecorder{concern: metrics.ConcernVersioning, condition: kbv1.VersioningInSyncCondition, action: "Versioning", events: ev, clock: clk},
+		checks: newDriftCheckLog(),
+	}
+}
+
+func (s *versioningStep) reconcile(ctx context.Context, obj *kbv1.KnowledgeBase, p *pass) error {
+	if reportBlocked(obj, p, concernVersioning, kbv1.VersioningInSyncCondition, metav1.ConditionFalse) {
+		return nil
+	}
+	if !s.checks.due(obj, p.now) {
+		return nil // checked less than an interval ago; the condition stands
+	}
+	if err := s.check(ctx, obj, awsclient.S3Bucket{Client: p.target.clients.S3}); err != nil {
+		markFalse(obj, kbv1.VersioningInSyncCondition, reasonOf(err, kbv1.AWSErrorReason), "%s", err.Error())
+		return err
+	}
+	s.checks.done(obj, p.now)
+	return nil
+}
+
+// forget drops what the step remembers of a deleted KnowledgeBase.
+func (s *versioningStep) forget(uid types.UID) { s.checks.forget(uid) }
+
+// check reads both buckets' versioning and repairs (Enforce) or reports
+// (Observe) what differs, in one condition and one drift record.
+func (s *versioningStep) check(ctx context.Context, obj *kbv1.KnowledgeBase, api bucketVersioningAPI) error {
+	if obj.Status.Versioning == nil {
+		obj.Status.Versioning = &kbv1.VersioningStatus{}
+	}
+	st := obj.Status.Versioning
 	type bucketVersioning struct {
 		role, bucket string
 		want         kbv1.VersioningMode
@@ -26,13 +72,10 @@ func (r *KnowledgeBaseReconciler) reconcileVersioning(ctx context.Context, obj *
 	}
 	var buckets []bucketVersioning
 	if obj.Spec.VectorBucket.Type != kbv1.VectorBucketS3Vectors {
-		buckets = append(buckets, bucketVersioning{"vector bucket", obj.Spec.VectorBucket.Name, obj.Spec.VectorBucket.Versioning, &obj.Status.VectorBucket.Versioning})
+		buckets = append(buckets, bucketVersioning{"vector bucket", obj.Spec.VectorBucket.Name, obj.Spec.VectorBucket.Versioning, &st.VectorBucket})
 	}
 	if want := obj.Spec.Documents.Versioning; want != "" && want != kbv1.VersioningUnmanaged {
-		if obj.Status.Documents == nil {
-			obj.Status.Documents = &kbv1.DocumentsStatus{}
-		}
-		buckets = append(buckets, bucketVersioning{"documents bucket", obj.Spec.Documents.Bucket, want, &obj.Status.Documents.Versioning})
+		buckets = append(buckets, bucketVersioning{"documents bucket", obj.Spec.Documents.Bucket, want, &st.DocumentsBucket})
 	}
 
 	var drifts, repairs, states []string
@@ -59,14 +102,14 @@ func (r *KnowledgeBaseReconciler) reconcileVersioning(ctx context.Context, obj *
 		repairs = append(repairs, drift)
 	}
 	if len(repairs) > 0 {
-		r.recordRepair(obj, kbv1.VersioningInSyncCondition, metrics.ConcernVersioning, strings.Join(repairs, "; "))
+		s.drift.repaired(obj, &st.Drift, strings.Join(repairs, "; "))
 		return nil
 	}
 	if len(drifts) > 0 {
-		r.reportDrift(obj, kbv1.VersioningInSyncCondition, metrics.ConcernVersioning, strings.Join(drifts, "; "))
+		s.drift.observed(obj, &st.Drift, strings.Join(drifts, "; "))
 		return nil
 	}
-	metrics.Drifted.WithLabelValues(obj.Namespace, obj.Name, metrics.ConcernVersioning).Set(0)
+	s.drift.inSync(obj)
 	if c := apimeta.FindStatusCondition(obj.Status.Conditions, kbv1.VersioningInSyncCondition); c != nil && c.Reason == kbv1.DriftRepairedReason &&
 		keepTrue(obj, kbv1.VersioningInSyncCondition) {
 		return nil // keep the repair visible until something else changes

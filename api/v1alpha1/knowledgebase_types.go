@@ -93,6 +93,7 @@ const (
 
 // KnowledgeBaseSpec declares the AWS infrastructure behind one Amazon Bedrock
 // knowledge base data source.
+// +kubebuilder:validation:XValidation:rule="!has(self.vectorBucket.policy) || !has(self.vectorBucket.policy.principal) || !has(self.vectorBucket.policy.principal.roleArn) || (has(self.accountId) && ['aws', 'aws-cn', 'aws-us-gov'].exists(p, self.vectorBucket.policy.principal.roleArn.startsWith('arn:' + p + ':iam::' + self.accountId + ':role/')))",message="a principal.roleArn must be a role in spec.accountId's account, and spec.accountId must be set with it: kbwarden grants no other account access to the vector bucket"
 // +kubebuilder:validation:XValidation:rule="!has(oldSelf.accessControl) || !has(oldSelf.accessControl.mode) || oldSelf.accessControl.mode == 'None' || (has(self.accessControl) && has(self.accessControl.mode) && self.accessControl.mode != 'None')",message="accessControl.mode cannot go back to None: enabling document-level ACLs on a knowledge base is irreversible; create a new knowledge base to remove them"
 type KnowledgeBaseSpec struct {
 	// knowledgeBaseId is the ID Bedrock gave the knowledge base.
@@ -105,6 +106,16 @@ type KnowledgeBaseSpec struct {
 	// +kubebuilder:validation:Pattern=`^[0-9A-Za-z]{10}$`
 	DataSourceID string `json:"dataSourceId"`
 
+	// accountBinding names the cluster-scoped AccountBinding that grants
+	// this namespace its AWS account, role, regions, buckets and knowledge
+	// bases. It may be left out when exactly one Ready AccountBinding
+	// selects the namespace. Nothing in a KnowledgeBase can widen what the
+	// binding grants.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`
+	AccountBinding string `json:"accountBinding,omitempty"`
+
 	// region is the AWS region of the knowledge base and its buckets.
 	// Defaults to the controller's region (its --aws-region flag or AWS_REGION).
 	// +optional
@@ -112,8 +123,9 @@ type KnowledgeBaseSpec struct {
 	Region string `json:"region,omitempty"`
 
 	// accountId is the 12-digit AWS account that owns the knowledge base.
-	// Defaults to the account of the controller's credentials
-	// (sts:GetCallerIdentity).
+	// Under tenancy it must equal the AccountBinding's account, and defaults
+	// to it; otherwise it defaults to the account of the controller's
+	// credentials (sts:GetCallerIdentity).
 	// +optional
 	// +kubebuilder:validation:Pattern=`^[0-9]{12}$`
 	AccountID string `json:"accountId,omitempty"`
@@ -207,16 +219,15 @@ type BucketPolicySpec struct {
 	// +optional
 	Principal *PolicyPrincipal `json:"principal,omitempty"`
 
-	// actions are the allowed actions. Defaults to s3:GetObject, s3:PutObject,
-	// s3:DeleteObject and s3:ListBucket for an S3 bucket, and
-	// s3vectors:PutVectors, GetVectors, DeleteVectors, QueryVectors and
-	// GetIndex for an S3Vectors bucket.
+	// actions are the allowed actions, only from the Bedrock knowledge base
+	// actions of the bucket type (no wildcards): s3:GetObject, s3:PutObject,
+	// s3:DeleteObject and s3:ListBucket for an S3 bucket (all four by
+	// default), and s3vectors:PutVectors, GetVectors, DeleteVectors,
+	// QueryVectors and GetIndex for an S3Vectors bucket (all five by default).
 	// +optional
 	// +listType=set
-	// +kubebuilder:validation:MaxItems=64
-	// +kubebuilder:validation:items:Pattern=`^(s3|s3vectors):[A-Za-z*]+$`
-	// +kubebuilder:validation:items:MaxLength=64
-	Actions []string `json:"actions,omitempty"`
+	// +kubebuilder:validation:MaxItems=9
+	Actions []PolicyAction `json:"actions,omitempty"`
 
 	// sourceArnScope is what the aws:SourceArn condition admits:
 	// KnowledgeBase (the default: this knowledge base's ARN only) or Account
@@ -227,16 +238,23 @@ type BucketPolicySpec struct {
 	SourceArnScope SourceArnScope `json:"sourceArnScope,omitempty"`
 }
 
+// PolicyAction is one of the actions a Bedrock knowledge base needs on its
+// vector bucket; the list is closed so that a KnowledgeBase cannot make
+// kbwarden grant anything else.
+// +kubebuilder:validation:Enum="s3:GetObject";"s3:PutObject";"s3:DeleteObject";"s3:ListBucket";"s3vectors:PutVectors";"s3vectors:GetVectors";"s3vectors:DeleteVectors";"s3vectors:QueryVectors";"s3vectors:GetIndex"
+type PolicyAction string
+
 // PolicyPrincipal is exactly one of a service principal or an IAM role ARN.
 // +kubebuilder:validation:XValidation:rule="(has(self.service) ? 1 : 0) + (has(self.roleArn) ? 1 : 0) == 1",message="principal takes exactly one of service or roleArn"
 type PolicyPrincipal struct {
-	// service is a service principal, for example bedrock.amazonaws.com.
+	// service is the service principal; only bedrock.amazonaws.com, the
+	// one a knowledge base acts as.
 	// +optional
-	// +kubebuilder:validation:Pattern=`^[a-z0-9.-]+\.amazonaws\.com$`
-	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:Enum="bedrock.amazonaws.com"
 	Service string `json:"service,omitempty"`
 
-	// roleArn is the ARN of the knowledge base's service role.
+	// roleArn is the ARN of the knowledge base's service role; under
+	// tenancy only a role in the AccountBinding's account.
 	// +optional
 	// +kubebuilder:validation:Pattern=`^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$`
 	// +kubebuilder:validation:MaxLength=2048
@@ -395,6 +413,10 @@ type KnowledgeBaseStatus struct {
 	// +optional
 	VectorBucket *VectorBucketStatus `json:"vectorBucket,omitempty"`
 
+	// versioning is what kbwarden saw of the versioning of both buckets.
+	// +optional
+	Versioning *VersioningStatus `json:"versioning,omitempty"`
+
 	// documents is what kbwarden saw of the documents bucket.
 	// +optional
 	Documents *DocumentsStatus `json:"documents,omitempty"`
@@ -413,10 +435,6 @@ type VectorBucketStatus struct {
 	// arn of the bucket.
 	// +optional
 	ARN string `json:"arn,omitempty"`
-	// versioning is the live versioning state (Enabled, Suspended, or
-	// Disabled when it was never enabled).
-	// +optional
-	Versioning string `json:"versioning,omitempty"`
 	// encryption is the default encryption (for example AES256 or aws:kms),
 	// or None when the bucket has no default encryption configuration.
 	// +optional
@@ -424,29 +442,53 @@ type VectorBucketStatus struct {
 	// publicAccessBlocked is true when all four public access block settings are on.
 	// +optional
 	PublicAccessBlocked *bool `json:"publicAccessBlocked,omitempty"`
-	// driftCount counts the drifts kbwarden found on this bucket.
+	// policyDrift records the drifts kbwarden found in its policy statement
+	// and when it last repaired one.
 	// +optional
-	DriftCount int64 `json:"driftCount,omitempty"`
-	// lastDrift says what differed the last time drift was found.
-	// +optional
-	LastDrift string `json:"lastDrift,omitempty"`
-	// lastDriftTime is when drift was last found.
-	// +optional
-	LastDriftTime *metav1.Time `json:"lastDriftTime,omitempty"`
-	// lastRepairTime is when kbwarden last repaired drift.
-	// +optional
-	LastRepairTime *metav1.Time `json:"lastRepairTime,omitempty"`
+	PolicyDrift *DriftRecord `json:"policyDrift,omitempty"`
 	// policyBackupConfigMap names the ConfigMap holding the last policies
 	// kbwarden replaced, newest first, for rollback.
 	// +optional
 	PolicyBackupConfigMap string `json:"policyBackupConfigMap,omitempty"`
 }
 
+// DriftRecord is what kbwarden found differing from the spec in one concern,
+// and when it last repaired it.
+type DriftRecord struct {
+	// count counts the drifts found (a drift seen again unchanged on a later
+	// pass is not counted twice).
+	// +optional
+	Count int64 `json:"count,omitempty"`
+	// last says what differed the last time drift was found.
+	// +optional
+	Last string `json:"last,omitempty"`
+	// lastTime is when drift was last found.
+	// +optional
+	LastTime *metav1.Time `json:"lastTime,omitempty"`
+	// lastRepairTime is when kbwarden last repaired this concern.
+	// +optional
+	LastRepairTime *metav1.Time `json:"lastRepairTime,omitempty"`
+}
+
+// VersioningStatus is what kbwarden saw of the versioning of the vector
+// and documents buckets.
+type VersioningStatus struct {
+	// vectorBucket is the vector bucket's live versioning state (Enabled,
+	// Suspended, or Disabled when it was never enabled); empty for an
+	// S3Vectors bucket, which has no versioning.
+	// +optional
+	VectorBucket string `json:"vectorBucket,omitempty"`
+	// documentsBucket is the documents bucket's live versioning state; read
+	// only when documents.versioning is managed.
+	// +optional
+	DocumentsBucket string `json:"documentsBucket,omitempty"`
+	// drift records the versioning drifts found and repaired.
+	// +optional
+	Drift *DriftRecord `json:"drift,omitempty"`
+}
+
 // DocumentsStatus is what kbwarden saw of the documents bucket.
 type DocumentsStatus struct {
-	// versioning is the live versioning state.
-	// +optional
-	Versioning string `json:"versioning,omitempty"`
 	// count is the number of documents under documents.prefix (sidecars,
 	// the global ACL file and kbwarden's bookkeeping are not documents).
 	// +optional
@@ -494,6 +536,10 @@ type AccessControlStatus struct {
 	// lastSyncTime is when the ACL files were last brought in sync.
 	// +optional
 	LastSyncTime *metav1.Time `json:"lastSyncTime,omitempty"`
+	// drift records the ACL files found changed out of band (driftPolicy
+	// Observe) and when kbwarden last rewrote one it had written.
+	// +optional
+	Drift *DriftRecord `json:"drift,omitempty"`
 }
 
 // IngestionStatus reports ingestion jobs.

@@ -36,6 +36,12 @@ func main() {
 func run(ctx context.Context, managerBin string, stay bool) error {
 	root := testenv.RepoRoot()
 	step("Starting a local control plane (kube-apiserver, etcd) and moto for S3; the first run builds the binaries, about ten minutes")
+	// moto answers sts:GetCallerIdentity in the runbook's account, so the
+	// sample AccountBinding (account 275666109134) is verified Ready and the
+	// story runs with tenancy on (--tenancy=Required, the default).
+	if err := os.Setenv("MOTO_ACCOUNT_ID", scenario.Account); err != nil {
+		return err
+	}
 	env, err := testenv.Start(ctx)
 	if err != nil {
 		return err

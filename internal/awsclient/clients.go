@@ -1,20 +1,23 @@
 // Package awsclient builds the AWS SDK clients kbwarden uses, once per
-// region, from the SDK's default credential chain (so IRSA and EKS Pod
-// Identity work) and its endpoint settings (AWS_ENDPOINT_URL and the
+// identity and region, from the SDK's default credential chain (so IRSA and
+// EKS Pod Identity work) and its endpoint settings (AWS_ENDPOINT_URL and the
 // per-service AWS_ENDPOINT_URL_<SERVICE> variables), and adapts them to the
-// narrow interfaces the reconciler owns.
+// narrow interfaces the reconciler owns. An identity is the manager's own or
+// a tenant role assumed from it (sessions.go).
 package awsclient
 
 import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockagent"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3vectors"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"k8s.io/utils/clock"
 )
 
 // Clients are the SDK clients of one region.
@@ -24,9 +27,12 @@ type Clients struct {
 	S3Vectors    *s3vectors.Client
 	STS          *sts.Client
 	BedrockAgent *bedrockagent.Client
+	// Identity is whose credentials the clients carry.
+	Identity Identity
 
-	accountMu sync.Mutex
-	account   string
+	// caller is shared by every region's clients of one identity: the
+	// answer of sts:GetCallerIdentity does not depend on the region.
+	caller *callerCache
 }
 
 // Factory hands out Clients per region, built once and cached. The base
@@ -40,8 +46,16 @@ type Factory struct {
 	// bedrockAgent are extra options of every bedrock-agent client.
 	bedrockAgent []func(*bedrockagent.Options)
 
+	// clock decides when idle sessions are dropped.
+	clock clock.PassiveClock
+
 	mu       sync.Mutex
 	byRegion map[string]*Clients
+	// sessions are the assumed-role identities, by Identity (sessions.go).
+	sessions  map[Identity]*session
+	lastSweep time.Time
+	// base is the session of the manager's own identity.
+	baseSession *session
 }
 
 // Option tunes the clients a Factory builds.
@@ -61,55 +75,70 @@ func NewFactory(base aws.Config, defaultRegion string, s3PathStyle bool, opts ..
 	if defaultRegion != "" {
 		base.Region = defaultRegion
 	}
-	f := &Factory{base: base, s3PathStyle: s3PathStyle, byRegion: map[string]*Clients{}}
+	f := &Factory{base: base, s3PathStyle: s3PathStyle, byRegion: map[string]*Clients{}, sessions: map[Identity]*session{}, clock: clock.RealClock{}}
 	for _, o := range opts {
 		o(f)
 	}
+	f.baseSession = &session{creds: base.Credentials, caller: &callerCache{creds: base.Credentials}, clients: f.byRegion}
+	f.lastSweep = f.clock.Now()
 	return f
+}
+
+// WithClock sets the clock that ages idle sessions (a fake one in tests).
+func WithClock(c clock.PassiveClock) Option {
+	return func(f *Factory) { f.clock = c }
 }
 
 // DefaultRegion is the region used when a KnowledgeBase names none.
 func (f *Factory) DefaultRegion() string { return f.base.Region }
 
-// For returns the clients of region ("" means the default region).
+// For returns the clients of region ("" means the default region) with the
+// manager's own credentials, as --tenancy=Optional uses them. It is
+// ForIdentity(Base, region).
 func (f *Factory) For(region string) (*Clients, error) {
+	return f.ForIdentity(Base, region)
+}
+
+// resolveRegion applies the default region.
+func (f *Factory) resolveRegion(region string) (string, error) {
 	if region == "" {
 		region = f.base.Region
 	}
 	if region == "" {
-		return nil, fmt.Errorf("no AWS region: set spec.region, the manager's --aws-region flag, or AWS_REGION")
+		return "", fmt.Errorf("no AWS region: set spec.region, the manager's --aws-region flag, or AWS_REGION")
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if c, ok := f.byRegion[region]; ok {
-		return c, nil
-	}
+	return region, nil
+}
+
+// newClients builds the clients of one region over creds. The caller holds f.mu.
+func (f *Factory) newClients(id Identity, s *session, region string) *Clients {
 	cfg := f.base.Copy()
 	cfg.Region = region
-	c := &Clients{
+	cfg.Credentials = s.creds
+	return &Clients{
 		Region:       region,
-		S3:           s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = f.s3PathStyle }),
+		Identity:     id,
+		S3:           s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = f.s3PathStyle }, QuietS3),
 		S3Vectors:    s3vectors.NewFromConfig(cfg),
 		STS:          sts.NewFromConfig(cfg),
 		BedrockAgent: bedrockagent.NewFromConfig(cfg, f.bedrockAgent...),
+		caller:       s.caller,
 	}
-	f.byRegion[region] = c
-	return c, nil
 }
 
-// AccountID returns the account of the credentials, asked of STS once and
-// cached: it does not change while the process runs. A failure is not
-// cached, so a transient STS error is retried on the next call.
+// AccountID returns the account of the credentials, asked of STS once per
+// identity and cached: the account of a role cannot change. A failure is
+// not cached, so a transient STS error is retried on the next call.
 func (c *Clients) AccountID(ctx context.Context) (string, error) {
-	c.accountMu.Lock()
-	defer c.accountMu.Unlock()
-	if c.account != "" {
-		return c.account, nil
-	}
-	out, err := c.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-	if err != nil {
-		return "", err
-	}
-	c.account = aws.ToString(out.Account)
-	return c.account, nil
+	return c.caller.account(ctx, c.STS, c.Identity)
+}
+
+// CallerIdentity returns what sts:GetCallerIdentity says of the clients'
+// current credentials. It retrieves the credentials first (free while they
+// are cached; an AssumeRole when they are about to expire) and asks STS only
+// for credentials it has not asked about yet, so a steady state costs no
+// AWS call, and a role that can no longer be assumed shows within one
+// credentials lifetime.
+func (c *Clients) CallerIdentity(ctx context.Context) (Caller, error) {
+	return c.caller.identity(ctx, c.STS, c.Identity)
 }

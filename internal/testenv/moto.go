@@ -15,6 +15,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	ctrl "sigs.k8s.io/controller-runtime"
+
+	"github.com/kbwarden/kbwarden/internal/awslog"
 )
 
 // Moto is a moto_server process on a free loopback port, serving S3, S3
@@ -119,6 +122,9 @@ func (m *Moto) AWSConfig(ctx context.Context, opts ...func(*config.LoadOptions) 
 	base := []func(*config.LoadOptions) error{
 		config.WithRegion(Region),
 		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("testing", "testing", "")),
+		// The SDK's messages go through controller-runtime's logger, as the
+		// manager's do, not to stderr.
+		config.WithLogger(awslog.NewLogger(ctrl.Log.WithName("aws-sdk"))),
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, append(base, opts...)...)
 	if err != nil {

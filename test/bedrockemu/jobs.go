@@ -62,6 +62,11 @@ type job struct {
 	startedAt       time.Time
 	stopAt          time.Time // zero unless StopIngestionJob was called
 
+	// held keeps the job running whatever the clock says, until Release;
+	// releasedAt is when that happened (zero when never held).
+	held       bool
+	releasedAt time.Time
+
 	done   chan struct{} // closed once the work has returned
 	result ingestResult  // written before done closes
 
@@ -91,7 +96,13 @@ func (s *Server) phase(j *job, now time.Time) (status string, since time.Time, o
 	if now.Before(running) {
 		return StatusStarting, j.startedAt, false
 	}
+	if j.held {
+		return StatusInProgress, running, false
+	}
 	end := running.Add(s.cfg.RunningFor)
+	if end.Before(j.releasedAt) {
+		end = j.releasedAt
+	}
 	if now.Before(end) {
 		return StatusInProgress, running, false
 	}

@@ -63,6 +63,29 @@ func (s *Server) StartIngestionJob(ctx context.Context, kbID, dsID, clientToken,
 	return j, nil
 }
 
+// StartHeldIngestionJob is StartIngestionJob for a job that runs until
+// release is called, however long that takes: tests that must see a job
+// someone else started while it still runs use it, so that a slow machine
+// cannot let the job end before kbwarden looks.
+func (s *Server) StartHeldIngestionJob(ctx context.Context, kbID, dsID, description string) (job Job, release func(), err error) {
+	job, err = s.StartIngestionJob(ctx, kbID, dsID, "", description)
+	if err != nil {
+		return Job{}, nil, err
+	}
+	s.mu.Lock()
+	j := s.jobs[job.ID]
+	j.held = true
+	s.mu.Unlock()
+	release = func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if j.held {
+			j.held, j.releasedAt = false, s.clock.Now()
+		}
+	}
+	return job, release, nil
+}
+
 // start admits a job, then does its work right away, synchronously: the
 // outcome reflects the buckets and policies as they are when the job is
 // started, whatever the clock does next, which keeps tests deterministic.

@@ -91,6 +91,7 @@ func New(cfg Config) (*Server, error) {
 		clock: cfg.Clock,
 		s3: s3.NewFromConfig(awsCfg, func(o *s3.Options) {
 			o.UsePathStyle = true
+			o.DisableLogOutputChecksumValidationSkipped = true
 			if cfg.S3Endpoint != "" {
 				o.BaseEndpoint = aws.String(cfg.S3Endpoint)
 			}
@@ -107,18 +108,35 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.throttle = newTokenBucket(cfg.StartInterval, cfg.StartBurst, s.clock.Now())
-	now := s.clock.Now()
 	for _, kb := range cfg.KnowledgeBases {
-		st := &kbState{seed: kb, created: now, dss: map[string]*dsState{}}
-		for _, ds := range kb.DataSources {
-			st.dss[ds.ID] = &dsState{seed: ds, kb: st, created: now, index: map[string]indexedDoc{}}
-			st.dsOrder = append(st.dsOrder, ds.ID)
-		}
-		s.kbs[kb.ID] = st
-		s.kbOrder = append(s.kbOrder, kb.ID)
+		s.addKnowledgeBase(kb)
 	}
 	s.routes()
 	return s, nil
+}
+
+// AddKnowledgeBase seeds one more knowledge base while the server runs, so
+// tests running in parallel each get their own. An ID already known is an
+// error.
+func (s *Server) AddKnowledgeBase(kb KnowledgeBase) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.kbs[kb.ID]; ok {
+		return fmt.Errorf("knowledge base %s already exists", kb.ID)
+	}
+	s.addKnowledgeBase(kb)
+	return nil
+}
+
+func (s *Server) addKnowledgeBase(kb KnowledgeBase) {
+	now := s.clock.Now()
+	st := &kbState{seed: kb, created: now, dss: map[string]*dsState{}}
+	for _, ds := range kb.DataSources {
+		st.dss[ds.ID] = &dsState{seed: ds, kb: st, created: now, index: map[string]indexedDoc{}}
+		st.dsOrder = append(st.dsOrder, ds.ID)
+	}
+	s.kbs[kb.ID] = st
+	s.kbOrder = append(s.kbOrder, kb.ID)
 }
 
 // awsConfig loads the SDK configuration through LoadDefaultConfig rather

@@ -57,6 +57,12 @@ func run(m *testing.M) (int, error) {
 	if err := build.Run(); err != nil {
 		return 0, fmt.Errorf("building the manager: %w", err)
 	}
+	// moto answers sts:GetCallerIdentity in the runbook's account, so the
+	// sample AccountBinding (account 275666109134) is verified Ready and the
+	// story runs with tenancy on (--tenancy=Required, the default).
+	if err := os.Setenv("MOTO_ACCOUNT_ID", scenario.Account); err != nil {
+		return 0, err
+	}
 	if suite.env, err = testenv.Start(ctx); err != nil {
 		return 0, err
 	}

@@ -136,11 +136,24 @@ func TestSampleAsAUser(t *testing.T) {
 }
 
 // specOf returns the spec of a KnowledgeBase printed as JSON by kubectl.
+// specOf is the spec of the KnowledgeBase in kubectl's JSON output: the
+// object itself, or the KnowledgeBase item of a List (the samples hold
+// its AccountBinding too).
 func specOf(g gomega.Gomega, out string) map[string]any {
-	var obj struct {
+	type object struct {
+		Kind string         `json:"kind"`
 		Spec map[string]any `json:"spec"`
 	}
+	var obj struct {
+		object
+		Items []object `json:"items"`
+	}
 	g.Expect(json.Unmarshal([]byte(out), &obj)).To(gomega.Succeed(), out)
+	for _, item := range obj.Items {
+		if item.Kind == "KnowledgeBase" {
+			return item.Spec
+		}
+	}
 	return obj.Spec
 }
 

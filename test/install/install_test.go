@@ -90,6 +90,10 @@ func TestDefaultInstallApplies(t *testing.T) {
 	want := []objectID{
 		{"Namespace", "", systemNamespace},
 		{"CustomResourceDefinition", "", "knowledgebases.knowledge.kbwarden.io"},
+		{"CustomResourceDefinition", "", "accountbindings.knowledge.kbwarden.io"},
+		{"ClusterRole", "", "kbwarden-metrics-reader"},
+		{"ClusterRole", "", "kbwarden-metrics-auth-role"},
+		{"ClusterRoleBinding", "", "kbwarden-metrics-auth-rolebinding"},
 		{"ServiceAccount", systemNamespace, "kbwarden-controller-manager"},
 		{"ClusterRole", "", generatedClusterRoleName(t)},
 		{"ClusterRoleBinding", "", "kbwarden-manager-rolebinding"},
@@ -188,8 +192,9 @@ func TestManagerDeployment(t *testing.T) {
 			g.Expect(c.Args).To(ContainElements(
 				"--leader-elect",
 				"--log-format=json",
-				"--metrics-bind-address=:8080",
+				"--metrics-bind-address=:8443",
 				"--health-probe-bind-address=:8081",
+				"--tenancy=Required",
 			))
 			for _, arg := range c.Args {
 				name, _, _ := strings.Cut(strings.TrimLeft(arg, "-"), "=")
@@ -214,7 +219,7 @@ func TestManagerDeployment(t *testing.T) {
 			g.Expect(containerPort(g, c, c.ReadinessProbe.HTTPGet.Port)).To(BeEquivalentTo(8081))
 		}},
 		{"metrics port", func(g Gomega) {
-			g.Expect(containerPort(g, c, intstr.FromString("http-metrics"))).To(BeEquivalentTo(8080))
+			g.Expect(containerPort(g, c, intstr.FromString("https-metrics"))).To(BeEquivalentTo(8443))
 		}},
 		{"resources", func(g Gomega) {
 			for _, r := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
@@ -325,8 +330,8 @@ func TestReferencesResolve(t *testing.T) {
 			g.Expect(labels.SelectorFromSet(svc.Spec.Selector).Matches(labels.Set(d.Spec.Template.Labels))).To(BeTrue(),
 				"selector %v does not match the pod labels %v", svc.Spec.Selector, d.Spec.Template.Labels)
 			g.Expect(svc.Spec.Ports).To(ContainElement(And(
-				HaveField("Name", "http-metrics"),
-				HaveField("Port", BeEquivalentTo(8080)),
+				HaveField("Name", "https"),
+				HaveField("Port", BeEquivalentTo(8443)),
 			)))
 			for _, p := range svc.Spec.Ports {
 				containerPort(g, &d.Spec.Template.Spec.Containers[0], p.TargetPort)
@@ -371,7 +376,7 @@ func TestPrometheusIsOptional(t *testing.T) {
 			"ServiceMonitor selector %v does not match the Service's labels %v", sel, svc.GetLabels())
 		endpoints, _, err := unstructured.NestedSlice(sm.Object, "spec", "endpoints")
 		g.Expect(err).NotTo(HaveOccurred())
-		g.Expect(endpoints).To(ContainElement(HaveKeyWithValue("port", "http-metrics")))
+		g.Expect(endpoints).To(ContainElement(And(HaveKeyWithValue("port", "https"), HaveKeyWithValue("scheme", "https"))))
 	})
 
 	t.Run("PrometheusRule", func(t *testing.T) {

@@ -51,7 +51,7 @@ const FaultyPolicy = `{
 // documents under sales/, hr/confidential/ and legal/ (and misc/, which no
 // rule allows), one of them with a sidecar an editor wrote (a Title).
 func Seed(ctx context.Context, env *testenv.Env) error {
-	c := s3.NewFromConfig(env.AWS, func(o *s3.Options) { o.UsePathStyle = true })
+	c := s3.NewFromConfig(env.AWS, func(o *s3.Options) { o.UsePathStyle = true; o.DisableLogOutputChecksumValidationSkipped = true })
 	put := func(bucket, key, body string) error {
 		_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: &key, Body: strings.NewReader(body)})
 		return err

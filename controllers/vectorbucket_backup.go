@@ -30,11 +30,11 @@ func policyBackupKey(n int) string { return fmt.Sprintf("policy-%d", n) }
 // command (see the README):
 //
 //	kubectl get configmap NAME -o jsonpath='{.data.policy-1}' > p.json && aws s3api put-bucket-policy --bucket B --policy file://p.json
-func (r *KnowledgeBaseReconciler) backupPolicy(ctx context.Context, obj *kbv1.KnowledgeBase, policy string) (string, error) {
+func (s *vectorBucketPolicyStep) backup(ctx context.Context, obj *kbv1.KnowledgeBase, policy string) (string, error) {
 	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: policyBackupName(obj), Namespace: obj.Namespace}}
 	// Read past the manager's cache, which holds only kbwarden's labelled
 	// ConfigMaps: an unlabelled one of that name is someone else's.
-	err := r.reader().Get(ctx, client.ObjectKeyFromObject(cm), cm)
+	err := s.reader.Get(ctx, client.ObjectKeyFromObject(cm), cm)
 	if err != nil && !apierrors.IsNotFound(err) {
 		return "", err
 	}
@@ -55,17 +55,17 @@ func (r *KnowledgeBaseReconciler) backupPolicy(ctx context.Context, obj *kbv1.Kn
 		}
 	}
 	cm.Data[policyBackupKey(1)] = policy
-	cm.Annotations["kbwarden.io/"+policyBackupKey(1)+"-saved-at"] = time.Now().UTC().Format(time.RFC3339)
+	cm.Annotations["kbwarden.io/"+policyBackupKey(1)+"-saved-at"] = s.clock.Now().UTC().Format(time.RFC3339)
 	cm.Annotations["kbwarden.io/bucket"] = obj.Spec.VectorBucket.Name
 	if cm.Labels == nil {
 		cm.Labels = map[string]string{}
 	}
 	cm.Labels["app.kubernetes.io/managed-by"] = "kbwarden"
-	if err := controllerutil.SetControllerReference(obj, cm, r.Scheme()); err != nil {
+	if err := controllerutil.SetControllerReference(obj, cm, s.client.Scheme()); err != nil {
 		return "", err
 	}
 	if exists {
-		return cm.Name, r.Update(ctx, cm)
+		return cm.Name, s.client.Update(ctx, cm)
 	}
-	return cm.Name, r.Create(ctx, cm)
+	return cm.Name, s.client.Create(ctx, cm)
 }

@@ -9,24 +9,21 @@ import (
 	"github.com/kbwarden/kbwarden/internal/bucketpolicy"
 )
 
-// cleanupBucketPolicy removes kbwarden's statement from the vector bucket
-// policy (deletionPolicy Delete), keeping every other statement; the policy
-// is deleted only when kbwarden's statement was all it held. A bucket that
-// is already gone, or outside the allow-list, needs no cleanup.
-func (r *KnowledgeBaseReconciler) cleanupBucketPolicy(ctx context.Context, obj *kbv1.KnowledgeBase) error {
+// cleanup removes kbwarden's statement from the vector bucket policy
+// (deletionPolicy Delete), keeping every other statement; the policy is
+// deleted only when kbwarden's statement was all it held. A bucket that is
+// already gone, outside the allow-list, or whose statement another
+// KnowledgeBase owns needs no cleanup.
+func (s *vectorBucketPolicyStep) cleanup(ctx context.Context, obj *kbv1.KnowledgeBase, p *pass) error {
+	if p.target == nil {
+		return cleanupBlocked(p)
+	}
+	if p.gate.blocked(concernPolicy) != nil {
+		return nil // not ours to touch
+	}
 	bucket := obj.Spec.VectorBucket.Name
-	if !r.AllowedBuckets.Allows(bucket) {
-		return nil
-	}
-	if owner, err := r.statementOwner(ctx, obj); err != nil || owner != "" {
-		return err // the statement is another KnowledgeBase's: not ours to remove
-	}
-	t, err := r.resolveTarget(ctx, obj)
-	if err != nil {
-		return err
-	}
-	api := t.vectorBucketAPI(obj)
-	defer r.shared().policies.lock(t.region, bucket)()
+	api := p.target.vectorBucketAPI(obj)
+	defer s.locks.lock(p.target.region, bucket)()
 	live, found, err := api.GetPolicy(ctx, bucket)
 	if err != nil {
 		if err := classifyBucketErr(err, bucket, obj); reasonOf(err, "") != kbv1.BucketNotFoundReason {
@@ -37,7 +34,7 @@ func (r *KnowledgeBaseReconciler) cleanupBucketPolicy(ctx context.Context, obj *
 	if !found {
 		return nil
 	}
-	sid := desiredStatement(obj, t).StatementID
+	sid := desiredStatement(obj, p.target).StatementID
 	policy, deleteWhole, changed, err := bucketpolicy.Remove(live, sid)
 	switch {
 	case err != nil:
