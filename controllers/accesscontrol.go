@@ -2,12 +2,15 @@ package controllers
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/clock"
 
 	kbv1 "github.com/kbwarden/kbwarden/api/v1alpha1"
@@ -57,8 +60,16 @@ type aclReport struct {
 	fingerprint string
 	// documentsChangedAt is when the current fingerprint was first seen.
 	documentsChangedAt *metav1.Time
-	// lastSyncTime is when the ACL files were last brought in sync.
+	// lastSyncTime is when the ACL files were last brought in sync, by the
+	// manager's clock.
 	lastSyncTime *metav1.Time
+	// lastWriteTime is when S3 says kbwarden's latest ACL file write took
+	// effect: the instant an ingestion job must have started after, by the
+	// ingestion service's clock, to have read the current files.
+	lastWriteTime *metav1.Time
+	// rulesHash is a hash of spec.accessControl, which the files were
+	// written from.
+	rulesHash string
 }
 
 func (s *accessControlStep) reconcile(ctx context.Context, obj *kbv1.KnowledgeBase, p *pass) error {
@@ -75,14 +86,32 @@ func (s *accessControlStep) reconcile(ctx context.Context, obj *kbv1.KnowledgeBa
 	return nil
 }
 
-// forget drops what the step remembers of a deleted KnowledgeBase.
-func (s *accessControlStep) forget(uid types.UID) { s.checks.forget(uid) }
+// forget drops what the step remembers of a deleted KnowledgeBase,
+// including the syncer's cached manifest.
+func (s *accessControlStep) forget(obj *kbv1.KnowledgeBase) {
+	s.checks.forget(obj.UID)
+	s.syncer.Forget(aclOwner(obj))
+}
+
+// rulesHash is a short hash of the declared access control, "" in mode
+// None.
+func rulesHash(obj *kbv1.KnowledgeBase) string {
+	if obj.AccessControlMode() == kbv1.AccessControlNone {
+		return ""
+	}
+	data, _ := json.Marshal(obj.Spec.AccessControl) // a struct of strings and slices: never fails
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:8])
+}
+
+// aclOwner names a KnowledgeBase's bookkeeping folder, "<namespace>.<name>".
+func aclOwner(obj *kbv1.KnowledgeBase) string { return obj.Namespace + "." + obj.Name }
 
 // reportACL builds the report from the status this step just wrote.
 func reportACL(obj *kbv1.KnowledgeBase) *aclReport {
-	r := &aclReport{}
+	r := &aclReport{rulesHash: rulesHash(obj)}
 	if ac := obj.Status.AccessControl; ac != nil {
-		r.aclHash, r.lastSyncTime = ac.ACLHash, ac.LastSyncTime
+		r.aclHash, r.lastSyncTime, r.lastWriteTime = ac.ACLHash, ac.LastSyncTime, ac.LastWriteTime
 	}
 	if d := obj.Status.Documents; d != nil {
 		r.fingerprint, r.documentsChangedAt = d.Fingerprint, d.LastChangeTime
@@ -99,6 +128,13 @@ func (s *accessControlStep) sync(ctx context.Context, obj *kbv1.KnowledgeBase, t
 		return err
 	}
 	res, syncErr := s.syncer.Sync(ctx, t.clients.S3, target)
+	var inScope *aclsync.BookkeepingInScopeError
+	if errors.As(syncErr, &inScope) {
+		err := &StallingError{Reason: kbv1.InvalidSpecReason, RetryAfter: obj.GetInterval(),
+			Err: fmt.Errorf("spec.accessControl.bookkeepingBucket: %w", syncErr)}
+		markFalse(obj, kbv1.AccessControlInSyncCondition, kbv1.InvalidSpecReason, "%s", err.Error())
+		return err
+	}
 	if res == nil {
 		if mode == kbv1.AccessControlNone && awserr.Code(syncErr) == "NoSuchBucket" {
 			// Nothing of kbwarden's depends on the bucket in mode None; the
@@ -119,6 +155,13 @@ func (s *accessControlStep) sync(ctx context.Context, obj *kbv1.KnowledgeBase, t
 		return nil
 	}
 	s.record(ctx, obj, &target, res)
+	if res.LayoutChangePending && syncErr == nil {
+		// The ACL in force is neither the old layout's nor the new one's:
+		// no ingestion may start on it, so the pass ends here and the
+		// listing is retried soon instead of at the next interval.
+		after := min(obj.GetInterval(), layoutRetry)
+		return waiting(kbv1.ACLFilesRejectedReason, after, "files of the previous ACL layout are not all removed yet; retrying in %s", after)
+	}
 	if syncErr != nil {
 		err := documentsBucketErr(syncErr, obj)
 		markFalse(obj, kbv1.AccessControlInSyncCondition, reasonOf(err, kbv1.AWSErrorReason), "%s", err.Error())
@@ -134,13 +177,17 @@ func (s *accessControlStep) sync(ctx context.Context, obj *kbv1.KnowledgeBase, t
 	return nil
 }
 
+// layoutRetry is how soon a layout change whose old files could not all be
+// settled is tried again.
+const layoutRetry = 30 * time.Second
+
 // aclTarget builds the sync target from the spec, compiling the rules. A
 // spec that cannot compile stalls with InvalidSpec.
 func aclTarget(obj *kbv1.KnowledgeBase) (aclsync.Target, error) {
 	t := aclsync.Target{
 		Bucket:  obj.Spec.Documents.Bucket,
 		Prefix:  obj.Spec.Documents.Prefix,
-		Owner:   obj.Namespace + "." + obj.Name,
+		Owner:   aclOwner(obj),
 		Mode:    obj.AccessControlMode(),
 		Observe: obj.DriftPolicy() == kbv1.DriftObserve,
 	}
@@ -148,6 +195,7 @@ func aclTarget(obj *kbv1.KnowledgeBase) (aclsync.Target, error) {
 		return t, nil
 	}
 	ac := obj.Spec.AccessControl
+	t.BookkeepingBucket = ac.BookkeepingBucket
 	if t.Mode == kbv1.AccessControlGlobal && ac.GlobalFile == "" {
 		return t, stalling(kbv1.InvalidSpecReason, "spec.accessControl.globalFile is required when mode is Global")
 	}

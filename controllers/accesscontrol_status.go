@@ -27,16 +27,23 @@ func (s *accessControlStep) record(ctx context.Context, obj *kbv1.KnowledgeBase,
 	}
 	blocking, orphans := splitProblems(res.Problems)
 	st := &kbv1.AccessControlStatus{
-		Documents:    int64(res.Documents),
-		InSync:       int64(res.InSync),
-		Written:      int64(res.Written),
-		Unparseable:  int64(res.Unparseable),
-		OverLimit:    int64(res.OverLimit),
-		Unreachable:  int64(len(res.Unreachable)),
-		Problems:     problemList(res),
-		ACLHash:      res.ACLHash,
-		LastSyncTime: prev.LastSyncTime,
-		Drift:        prev.Drift,
+		Documents:     int64(res.Documents),
+		InSync:        int64(res.InSync),
+		Written:       int64(res.Written),
+		Unparseable:   int64(res.Unparseable),
+		OverLimit:     int64(res.OverLimit),
+		Unreachable:   int64(len(res.Unreachable)),
+		Problems:      problemList(res),
+		ACLHash:       res.ACLHash,
+		LastSyncTime:  prev.LastSyncTime,
+		LastWriteTime: prev.LastWriteTime,
+		Drift:         prev.Drift,
+	}
+	if !res.LastWriteAt.IsZero() {
+		// S3's date, not the manager's clock: ingestion compares it with the
+		// start time the ingestion service reports.
+		at := metav1.NewTime(res.LastWriteAt)
+		st.LastWriteTime = &at
 	}
 	inSync := len(blocking) == 0 && len(res.Pending) == 0
 	if inSync && (res.Written > 0 || st.LastSyncTime == nil) {
@@ -54,7 +61,8 @@ func (s *accessControlStep) record(ctx context.Context, obj *kbv1.KnowledgeBase,
 			reason = kbv1.DriftRepairedReason
 			metrics.DriftRepairs.WithLabelValues(obj.Namespace, obj.Name, metrics.ConcernACL).Add(float64(res.Repaired))
 		}
-		s.events.event(obj, corev1.EventTypeNormal, reason, "WriteACLFiles", "wrote %d ACL files in bucket %s (%d repaired after an out-of-band change)", res.Written, t.Bucket, res.Repaired)
+		s.events.event(obj, corev1.EventTypeNormal, reason, "WriteACLFiles", "wrote %d ACL files in bucket %s (%d repaired after an out-of-band change, %d of an earlier layout removed or stripped of kbwarden's field)",
+			res.Written, t.Bucket, res.Repaired, res.Retired)
 	}
 	s.problemEvents(obj, prev.Problems, st.Problems, len(blocking)+len(orphans))
 
@@ -67,7 +75,7 @@ func (s *accessControlStep) record(ctx context.Context, obj *kbv1.KnowledgeBase,
 	case len(blocking) > 0:
 		s.drift.inSync(obj)
 		markFalse(obj, kbv1.AccessControlInSyncCondition, kbv1.ACLFilesRejectedReason,
-			"%d ACL files not written (fix or delete them; kbwarden never overwrites a sidecar it cannot parse): %s; %s",
+			"%d ACL files not written (kbwarden never overwrites a file it cannot parse or did not write; fix, move or delete them): %s; %s",
 			len(blocking), problemsText(blocking, 5), summary)
 	default:
 		s.drift.inSync(obj)

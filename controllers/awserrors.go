@@ -48,7 +48,10 @@ func classifyBucketErr(err error, bucket string, obj *kbv1.KnowledgeBase) error 
 	// The adapters mark a missing bucket; callers that use the S3 client
 	// directly (the ACL sync) pass S3's own NoSuchBucket.
 	if errors.Is(err, awsclient.ErrBucketNotFound) || awserr.Code(err) == "NoSuchBucket" {
-		return stalling(kbv1.BucketNotFoundReason, "bucket %s does not exist (in region %s); create it or fix the spec", bucket, regionOf(obj))
+		// Looked at again every interval: the bucket may be created later,
+		// and that changes no spec that would wake kbwarden.
+		return &StallingError{Reason: kbv1.BucketNotFoundReason, RetryAfter: obj.GetInterval(),
+			Err: fmt.Errorf("bucket %s does not exist (in region %s); create it or fix the spec", bucket, regionOf(obj))}
 	}
 	service, op := awserr.Operation(err)
 	return classifyAWS(err, fmt.Sprintf("%s %s on bucket %s", service, op, bucket), obj.GetInterval())
@@ -62,7 +65,11 @@ func policyError(err error, bucket string, obj *kbv1.KnowledgeBase) error {
 	var dup *bucketpolicy.DuplicateStatementError
 	var tooLarge *bucketpolicy.PolicyTooLargeError
 	var invalid *bucketpolicy.InvalidDesiredError
+	var notOwned *bucketpolicy.StatementNotOwnedError
 	switch {
+	case errors.As(err, &notOwned):
+		return &StallingError{Reason: kbv1.StatementNotOwnedReason, RetryAfter: obj.GetInterval(),
+			Err: fmt.Errorf("kbwarden writes nothing to the policy of bucket %s until one of the two statements is renamed (spec.vectorBucket.policy.statementId, or the live statement's Sid): %w", bucket, err)}
 	case errors.As(err, &malformed), errors.As(err, &dup):
 		return &StallingError{Reason: kbv1.MalformedPolicyReason, RetryAfter: obj.GetInterval(),
 			Err: fmt.Errorf("the live policy of bucket %s cannot be merged, so kbwarden leaves it untouched: %w", bucket, err)}

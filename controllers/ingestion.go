@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -132,6 +133,16 @@ func (p *ingestionPass) run(ctx context.Context) error {
 		p.obj.Status.Ingestion = &kbv1.IngestionStatus{}
 	}
 	st := p.obj.Status.Ingestion
+	if source := p.kbID + "/" + p.dsID; st.DataSource != source {
+		if st.DataSource != "" {
+			// Another data source: its jobs, schedule and outcome are its
+			// own, so the old ones are forgotten and its jobs adopted.
+			ctrl.LoggerFrom(ctx).Info("the spec names another data source; forgetting the old one's jobs", "from", st.DataSource, "to", source)
+			*st = kbv1.IngestionStatus{}
+			apimeta.RemoveStatusCondition(&p.obj.Status.Conditions, kbv1.IngestionSucceededCondition)
+		}
+		st.DataSource = source
+	}
 	switch {
 	case st.LastJob == nil:
 		if err := p.adopt(ctx); err != nil {
@@ -197,7 +208,7 @@ func (p *ingestionPass) startWhenIdle(ctx context.Context, d ingestion.Decision)
 	if err != nil {
 		return p.startFailed(err)
 	}
-	job.Trigger, job.ACLHash, job.DocumentsFingerprint = string(d.Trigger), acl, fp
+	job.Trigger, job.ACLHash, job.DocumentsFingerprint, job.RulesHash = string(d.Trigger), acl, fp, p.acl.rulesHash
 	if d.Trigger == ingestion.TriggerManual {
 		p.obj.Status.LastHandledRequestedAt = d.Cause // handled: its job started
 	}

@@ -35,7 +35,10 @@ func (p *ingestionPass) noteACLChange() {
 		return
 	}
 	written := p.now
-	if p.acl.lastSyncTime != nil {
+	switch {
+	case p.acl.lastWriteTime != nil:
+		written = p.acl.lastWriteTime.Time
+	case p.acl.lastSyncTime != nil:
 		written = p.acl.lastSyncTime.Time
 	}
 	p.s.exposure.note(p.obj.UID, aclChange{hash: p.acl.aclHash, written: written})

@@ -66,7 +66,7 @@ func jobFromSummary(s bt.IngestionJobSummary, prev *kbv1.IngestionJob) *kbv1.Ing
 	}
 	switch trigger, acl, fp, ok := ingestion.ParseDescription(aws.ToString(s.Description)); {
 	case prev != nil && prev.ID == out.ID:
-		out.Trigger, out.ACLHash, out.DocumentsFingerprint = prev.Trigger, prev.ACLHash, prev.DocumentsFingerprint
+		out.Trigger, out.ACLHash, out.DocumentsFingerprint, out.RulesHash = prev.Trigger, prev.ACLHash, prev.DocumentsFingerprint, prev.RulesHash
 	case ok:
 		out.Trigger, out.ACLHash, out.DocumentsFingerprint = string(trigger), acl, fp
 	}
@@ -81,14 +81,35 @@ func assumeIncludes(j *kbv1.IngestionJob, acl aclReport) {
 	if j.StartedAt == nil || j.Trigger != string(ingestion.TriggerExternal) {
 		return
 	}
-	// A job that started within the second of a write is not assumed to
-	// include it (at worst, one redundant job).
-	if acl.lastSyncTime != nil && j.StartedAt.Time.After(latestInstant(acl.lastSyncTime)) {
-		j.ACLHash = acl.aclHash
+	if startedAfterWrite(j.StartedAt.Time, acl) {
+		j.ACLHash, j.RulesHash = acl.aclHash, acl.rulesHash
 	}
 	if acl.documentsChangedAt != nil && j.StartedAt.Time.After(latestInstant(acl.documentsChangedAt)) {
 		j.DocumentsFingerprint = acl.fingerprint
 	}
+}
+
+// clockSkewMargin is how much later than kbwarden's last ACL write, by
+// AWS's clocks, a job must have started to be credited with it: S3 dates
+// its responses to the second, and the ingestion service's clock is another
+// machine's. At worst the margin costs one redundant job.
+const clockSkewMargin = 2 * time.Second
+
+// startedAfterWrite reports whether a job that started at started (the
+// ingestion service's time) read the current ACL files. When kbwarden wrote
+// them, S3's date of the write decides, compared on AWS's clocks. When
+// kbwarden never wrote them (they were already in sync) they are older than
+// kbwarden's first look, which lastSyncTime records by the manager's clock.
+func startedAfterWrite(started time.Time, acl aclReport) bool {
+	switch {
+	case acl.lastWriteTime != nil:
+		return started.After(acl.lastWriteTime.Add(clockSkewMargin))
+	case acl.lastSyncTime != nil:
+		// A job that started within the second of the look is not
+		// assumed to include it.
+		return started.After(latestInstant(acl.lastSyncTime))
+	}
+	return false
 }
 
 func metaTime(t *time.Time) *metav1.Time {

@@ -37,13 +37,14 @@ func (p *ingestionPass) inputs() ingestion.Inputs {
 		}
 	}
 	in.ACLHash, in.Fingerprint = p.current()
+	in.RulesHash = p.acl.rulesHash
 	if t := p.acl.documentsChangedAt; t != nil {
 		// Rounded up, so the debounce is never up to a second short.
 		in.DocumentsChangedAt = latestInstant(t)
 	}
 	st := p.obj.Status.Ingestion
 	if j := st.LastJob; j != nil {
-		in.Last = &ingestion.JobRef{ID: j.ID, ACLHash: j.ACLHash, Fingerprint: j.DocumentsFingerprint}
+		in.Last = &ingestion.JobRef{ID: j.ID, ACLHash: j.ACLHash, Fingerprint: j.DocumentsFingerprint, RulesHash: j.RulesHash}
 		if j.StartedAt != nil {
 			in.Last.StartedAt = j.StartedAt.Time
 		}

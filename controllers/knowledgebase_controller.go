@@ -215,7 +215,7 @@ func (r *KnowledgeBaseReconciler) reconcileDelete(ctx context.Context, obj *kbv1
 	metrics.ForgetIngestion(obj.Namespace, obj.Name)
 	r.policy.forget(obj.UID)
 	r.versioning.forget(obj.UID)
-	r.accessControl.forget(obj.UID)
+	r.accessControl.forget(obj)
 	r.ingestion.forget(obj.UID, queueKey(obj))
 	return nil
 }
@@ -226,7 +226,10 @@ func (r *KnowledgeBaseReconciler) patchFinalizer(ctx context.Context, obj *kbv1.
 	if !change(obj, kbv1.Finalizer) {
 		return nil
 	}
-	if err := r.client.Patch(ctx, obj, client.MergeFrom(base)); client.IgnoreNotFound(err) != nil {
+	// With an optimistic lock: the finalizers list is replaced whole by a
+	// merge patch, so a patch from a stale copy would drop a finalizer
+	// another controller added meanwhile.
+	if err := r.client.Patch(ctx, obj, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); client.IgnoreNotFound(err) != nil {
 		return transient(kbv1.ProgressingReason, "updating finalizer: %w", err)
 	}
 	return nil

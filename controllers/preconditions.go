@@ -42,6 +42,9 @@ func (s *preconditionsStep) reconcile(ctx context.Context, obj *kbv1.KnowledgeBa
 	if bucket := obj.Spec.Documents.Bucket; !s.allowed.Allows(bucket) {
 		p.gate.block(s.notAllowed("documents", bucket), concernVersioning, concernAccessControl, concernIngestion)
 	}
+	if bucket := bookkeepingBucket(obj); bucket != "" && !s.allowed.Allows(bucket) {
+		p.gate.block(s.notAllowed("bookkeeping", bucket), concernAccessControl, concernIngestion)
+	}
 	// The grant first: a KnowledgeBase its binding does not grant is
 	// refused before it can take part in anything else.
 	t, err := s.resolveTarget(ctx, obj)
@@ -62,6 +65,13 @@ func (s *preconditionsStep) reconcile(ctx context.Context, obj *kbv1.KnowledgeBa
 		p.gate.block(&StallingError{Reason: kbv1.StatementConflictReason, RetryAfter: obj.GetInterval(),
 			Err: fmt.Errorf("KnowledgeBase %s already owns policy statement %s of vector bucket %s; give this one its own spec.vectorBucket.policy.statementId",
 				owner, statementID(obj), obj.Spec.VectorBucket.Name)}, concernPolicy, concernIngestion)
+	}
+	blocked, err := s.aclConflict(ctx, obj)
+	if err != nil {
+		return err
+	}
+	if blocked != nil {
+		p.gate.block(blocked, concernAccessControl, concernIngestion)
 	}
 	return nil
 }
@@ -99,6 +109,9 @@ const statementKeyIndex = "kbwarden.statementKey"
 
 // index registers statementKeyIndex on the manager's cache.
 func (s *preconditionsStep) index(ctx context.Context, indexer client.FieldIndexer) error {
+	if err := indexACLScopes(ctx, indexer); err != nil {
+		return err
+	}
 	return indexer.IndexField(ctx, &kbv1.KnowledgeBase{}, statementKeyIndex, func(o client.Object) []string {
 		return []string{s.defaults.statementKey(o.(*kbv1.KnowledgeBase))}
 	})

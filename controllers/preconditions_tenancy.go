@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	kbv1 "github.com/kbwarden/kbwarden/api/v1alpha1"
+	"github.com/kbwarden/kbwarden/internal/aclsync"
 	"github.com/kbwarden/kbwarden/internal/awsclient"
 	"github.com/kbwarden/kbwarden/internal/tenancy"
 )
@@ -86,8 +87,24 @@ func grantRequest(obj *kbv1.KnowledgeBase, region string) tenancy.Request {
 		if ac.GlobalFile != "" {
 			r.Objects = append(r.Objects, tenancy.Location{Field: "spec.accessControl.globalFile", Bucket: docs.Bucket, Key: ac.GlobalFile})
 		}
+		// kbwarden's manifest is written too, so its folder must be
+		// granted like the files it lists.
+		book := tenancy.Location{Field: "kbwarden's manifest (spec.accessControl.bookkeepingBucket)", Bucket: docs.Bucket, Key: aclsync.DefaultBookkeepingPrefix(aclOwner(obj))}
+		if ac.BookkeepingBucket != "" {
+			book.Bucket = ac.BookkeepingBucket
+		}
+		r.Prefixes = append(r.Prefixes, book)
 	}
 	return r
+}
+
+// bookkeepingBucket is the bucket named for kbwarden's manifest, when it is
+// not the documents bucket.
+func bookkeepingBucket(obj *kbv1.KnowledgeBase) string {
+	if ac := obj.Spec.AccessControl; ac != nil && obj.AccessControlMode() != kbv1.AccessControlNone {
+		return ac.BookkeepingBucket
+	}
+	return ""
 }
 
 // bindingVerifyRetry is how soon a KnowledgeBase whose binding is being

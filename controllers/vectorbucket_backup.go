@@ -48,6 +48,13 @@ func (s *vectorBucketPolicyStep) backup(ctx context.Context, obj *kbv1.Knowledge
 	if cm.Annotations == nil {
 		cm.Annotations = map[string]string{}
 	}
+	if exists && cm.Data[policyBackupKey(1)] == policy {
+		// A repair that failed and is retried, or a drift that came back
+		// to the same policy: the newest backup already holds it, and
+		// rotating again would push the older policies out until all five
+		// slots held this one and the pre-incident policy was gone.
+		return cm.Name, nil
+	}
 	for n := policyBackups; n > 1; n-- {
 		if v, ok := cm.Data[policyBackupKey(n-1)]; ok {
 			cm.Data[policyBackupKey(n)] = v

@@ -2,6 +2,9 @@ package controllers
 
 import (
 	"context"
+	"errors"
+
+	corev1 "k8s.io/api/core/v1"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 
@@ -35,8 +38,19 @@ func (s *vectorBucketPolicyStep) cleanup(ctx context.Context, obj *kbv1.Knowledg
 		return nil
 	}
 	sid := desiredStatement(obj, p.target).StatementID
-	policy, deleteWhole, changed, err := bucketpolicy.Remove(live, sid)
+	recorded := ""
+	if vb := obj.Status.VectorBucket; vb != nil {
+		recorded = vb.StatementHash
+	}
+	policy, deleteWhole, changed, err := bucketpolicy.Remove(live, sid, recorded)
+	var notOwned *bucketpolicy.StatementNotOwnedError
 	switch {
+	case errors.As(err, &notOwned):
+		// Someone changed the statement since kbwarden wrote it, or
+		// kbwarden never wrote it: it is theirs now, and stays.
+		s.events.event(obj, corev1.EventTypeWarning, kbv1.StatementNotOwnedReason, "RemoveStatement",
+			"left statement %s in the policy of bucket %s: %v", sid, bucket, err)
+		return nil
 	case err != nil:
 		return policyError(err, bucket, obj)
 	case !changed:

@@ -107,6 +107,11 @@ func (s *vectorBucketPolicyStep) check(ctx context.Context, obj *kbv1.KnowledgeB
 	}
 	now := s.clock.Now()
 	if res.InSync {
+		if obj.DriftPolicy() == kbv1.DriftEnforce {
+			// Adopted as kbwarden's (Reconcile checked its effect and
+			// principal): cleanup may remove it while it stays as it is.
+			st.StatementHash = res.StatementHash
+		}
 		s.memory.checked(obj.UID, now, nil)
 		if !keepTrue(obj, kbv1.VectorBucketPolicyInSyncCondition) {
 			markTrue(obj, kbv1.VectorBucketPolicyInSyncCondition, kbv1.SucceededReason,
@@ -135,6 +140,7 @@ func (s *vectorBucketPolicyStep) check(ctx context.Context, obj *kbv1.KnowledgeB
 	if err := api.PutPolicy(ctx, bucket, res.Policy); err != nil {
 		return classifyBucketErr(err, bucket, obj)
 	}
+	st.StatementHash = res.StatementHash
 	ctrl.LoggerFrom(ctx).Info("repaired bucket policy", "bucket", bucket, "drift", drift)
 	s.memory.repaired(obj.UID, now, res.MissingActions())
 	s.drift.repaired(obj, &st.PolicyDrift, drift)

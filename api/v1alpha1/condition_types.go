@@ -85,6 +85,16 @@ const (
 	// statement with this Sid in the same vector bucket; the older one keeps
 	// it, and this one stalls until one of them changes its statementId.
 	StatementConflictReason = "StatementConflict"
+	// StatementNotOwnedReason: the bucket policy holds a statement with
+	// kbwarden's Sid that is not an Allow for the spec's kind of principal
+	// (a security team's Deny, a grant to someone else). kbwarden writes
+	// nothing until a person renames one of the two statements.
+	StatementNotOwnedReason = "StatementNotOwned"
+	// ACLConflictReason: another, older KnowledgeBase writes ACL files where
+	// this one would (the same documents bucket and overlapping prefix or
+	// metadataPrefix, or the same global file). The older one keeps them;
+	// this one writes nothing and starts no ingestion until one changes.
+	ACLConflictReason = "ACLConflict"
 	// KnowledgeBaseNotFoundReason: Bedrock has no knowledge base or data
 	// source with the spec's IDs in that account and region.
 	KnowledgeBaseNotFoundReason = "KnowledgeBaseNotFound"

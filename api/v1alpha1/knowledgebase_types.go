@@ -95,6 +95,8 @@ const (
 // knowledge base data source.
 // +kubebuilder:validation:XValidation:rule="!has(self.vectorBucket.policy) || !has(self.vectorBucket.policy.principal) || !has(self.vectorBucket.policy.principal.roleArn) || (has(self.accountId) && ['aws', 'aws-cn', 'aws-us-gov'].exists(p, self.vectorBucket.policy.principal.roleArn.startsWith('arn:' + p + ':iam::' + self.accountId + ':role/')))",message="a principal.roleArn must be a role in spec.accountId's account, and spec.accountId must be set with it: kbwarden grants no other account access to the vector bucket"
 // +kubebuilder:validation:XValidation:rule="!has(oldSelf.accessControl) || !has(oldSelf.accessControl.mode) || oldSelf.accessControl.mode == 'None' || (has(self.accessControl) && has(self.accessControl.mode) && self.accessControl.mode != 'None')",message="accessControl.mode cannot go back to None: enabling document-level ACLs on a knowledge base is irreversible; create a new knowledge base to remove them"
+// +kubebuilder:validation:XValidation:rule="!has(self.accessControl) || !has(self.accessControl.mode) || self.accessControl.mode == 'None' || (has(self.documents.prefix) && self.documents.prefix != ”) || has(self.accessControl.bookkeepingBucket)",message="accessControl.bookkeepingBucket is required when documents.prefix is empty: the whole documents bucket is then the data source, and kbwarden's manifest anywhere in it would be ingested as a document"
+// +kubebuilder:validation:XValidation:rule="!has(self.accessControl) || !has(self.accessControl.globalFile) || (has(self.documents.prefix) && self.documents.prefix != ” && !self.accessControl.globalFile.startsWith(self.documents.prefix))",message="accessControl.globalFile must lie outside documents.prefix (and documents.prefix must then be set): a file inside the data source would be ingested as a document, and kbwarden never writes over a document"
 type KnowledgeBaseSpec struct {
 	// knowledgeBaseId is the ID Bedrock gave the knowledge base.
 	// +required
@@ -315,6 +317,20 @@ type AccessControlSpec struct {
 	// +kubebuilder:validation:MaxLength=1024
 	MetadataPrefix string `json:"metadataPrefix,omitempty"`
 
+	// bookkeepingBucket is where kbwarden keeps its manifest of the ACL
+	// files it wrote (under .kbwarden/<namespace>.<name>/). Unset, the
+	// manifest lives in the documents bucket, outside documents.prefix.
+	// Required when documents.prefix is empty: the whole documents bucket is
+	// then the data source, and Bedrock and Quick ingest every object under
+	// it, so a manifest anywhere in it would be ingested as a document. It
+	// must be granted like the documents bucket (AccountBinding buckets or
+	// --allowed-buckets), and must not be another data source's bucket.
+	// +optional
+	// +kubebuilder:validation:MinLength=3
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9][a-z0-9.-]*[a-z0-9]$`
+	BookkeepingBucket string `json:"bookkeepingBucket,omitempty"`
+
 	// rules map key prefixes to the identities allowed or denied. A document
 	// gets the entries of every rule whose prefix it starts with. Anything no
 	// rule allows is unreachable (deny by default), and deny wins over allow.
@@ -450,6 +466,12 @@ type VectorBucketStatus struct {
 	// kbwarden replaced, newest first, for rollback.
 	// +optional
 	PolicyBackupConfigMap string `json:"policyBackupConfigMap,omitempty"`
+	// statementHash is a hash of the statement kbwarden last wrote, or
+	// adopted as declared, in the bucket policy. On deletion kbwarden removes
+	// its statement only while the live one still matches it: a statement
+	// with kbwarden's Sid that someone changed since is theirs.
+	// +optional
+	StatementHash string `json:"statementHash,omitempty"`
 }
 
 // DriftRecord is what kbwarden found differing from the spec in one concern,
@@ -533,9 +555,16 @@ type AccessControlStatus struct {
 	// when they change.
 	// +optional
 	ACLHash string `json:"aclHash,omitempty"`
-	// lastSyncTime is when the ACL files were last brought in sync.
+	// lastSyncTime is when the ACL files were last all in sync with the
+	// rules (it does not move while some file is rejected).
 	// +optional
 	LastSyncTime *metav1.Time `json:"lastSyncTime,omitempty"`
+	// lastWriteTime is when the latest ACL file write or removal kbwarden
+	// made took effect, as S3 dated it. An ingestion job is known to include
+	// the current ACL files only if the ingestion service says it started
+	// after this time; one that started before may have read the old files.
+	// +optional
+	LastWriteTime *metav1.Time `json:"lastWriteTime,omitempty"`
 	// drift records the ACL files found changed out of band (driftPolicy
 	// Observe) and when kbwarden last rewrote one it had written.
 	// +optional
@@ -553,6 +582,11 @@ type IngestionStatus struct {
 	// nextScheduledAt is when the interval next calls for a job.
 	// +optional
 	NextScheduledAt *metav1.Time `json:"nextScheduledAt,omitempty"`
+	// dataSource is "<knowledgeBaseId>/<dataSourceId>", the data source the
+	// jobs above belong to. When the spec names another one, kbwarden
+	// forgets them and looks at the new data source's own jobs.
+	// +optional
+	DataSource string `json:"dataSource,omitempty"`
 }
 
 // IngestionJob describes one ingestion job.
@@ -587,6 +621,12 @@ type IngestionJob struct {
 	// documentsFingerprint is status.documents.fingerprint when the job started.
 	// +optional
 	DocumentsFingerprint string `json:"documentsFingerprint,omitempty"`
+	// rulesHash is a hash of spec.accessControl as it was when the job
+	// started, when known. It tells a rule change (enforced at once) from
+	// ACL files that changed only because documents came or went (waited
+	// out with the documents' debounce).
+	// +optional
+	RulesHash string `json:"rulesHash,omitempty"`
 }
 
 // IngestionStatistics are the document counts of a job.

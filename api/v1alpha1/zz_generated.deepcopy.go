@@ -89,6 +89,10 @@ func (in *AccessControlStatus) DeepCopyInto(out *AccessControlStatus) {
 		in, out := &in.LastSyncTime, &out.LastSyncTime
 		*out = (*in).DeepCopy()
 	}
+	if in.LastWriteTime != nil {
+		in, out := &in.LastWriteTime, &out.LastWriteTime
+		*out = (*in).DeepCopy()
+	}
 	if in.Drift != nil {
 		in, out := &in.Drift, &out.Drift
 		*out = new(DriftRecord)

@@ -23,7 +23,7 @@ func bookkeeping(t *Target) (location, error) {
 		loc.bucket = t.Bucket
 	}
 	if loc.dir == "" {
-		loc.dir = legacyRoot + t.Owner + "/"
+		loc.dir = DefaultBookkeepingPrefix(t.Owner)
 	} else if !strings.HasSuffix(loc.dir, "/") {
 		loc.dir += "/"
 	}
@@ -32,6 +32,10 @@ func bookkeeping(t *Target) (location, error) {
 	}
 	return loc, nil
 }
+
+// DefaultBookkeepingPrefix is the folder of owner's manifest when
+// Target.BookkeepingPrefix is empty, in whichever bucket holds it.
+func DefaultBookkeepingPrefix(owner string) string { return legacyRoot + owner + "/" }
 
 // legacyLocation is where manifests were kept before the location became
 // configurable: ".kbwarden/<Owner>/" in the documents bucket.

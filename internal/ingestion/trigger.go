@@ -30,7 +30,10 @@ type JobRef struct {
 	ID          string
 	ACLHash     string
 	Fingerprint string
-	StartedAt   time.Time
+	// RulesHash is the hash of the declared access control the job was
+	// started under.
+	RulesHash string
+	StartedAt time.Time
 }
 
 // Inputs are what Decide looks at. The zero values of the optional fields
@@ -46,6 +49,8 @@ type Inputs struct {
 	ACLHash            string
 	Fingerprint        string
 	DocumentsChangedAt time.Time
+	// RulesHash is the hash of the declared access control now.
+	RulesHash string
 
 	// Last is the last job started (by kbwarden or anybody else); nil when
 	// none is known. LastSuccessEnd is when the last COMPLETE job ended.
@@ -94,9 +99,10 @@ func Decide(in Inputs) Decision {
 		return d
 	}
 	if in.OnChange && in.Last != nil {
-		if in.ACLHash != "" && in.ACLHash != in.Last.ACLHash {
-			// kbwarden writes all ACL files of a rule change in one pass, so
-			// there is no burst to wait out: enforce it now.
+		if in.ACLHash != "" && in.ACLHash != in.Last.ACLHash && !documentsOnly(in) {
+			// kbwarden writes all ACL files of a rule change (or a repair
+			// of drift) in one pass, so there is no burst to wait out:
+			// enforce it now.
 			d.Trigger, d.Why = TriggerChanged, "the ACL files changed"
 			return d
 		}
@@ -118,6 +124,16 @@ func Decide(in Inputs) Decision {
 		}
 	}
 	return d
+}
+
+// documentsOnly reports whether the ACL files changed only because
+// documents came or went (in PerDocument mode each new document gets a
+// sidecar): the rules are the ones the last job was started under and the
+// documents changed too. Such a change waits with the documents' debounce,
+// so a burst of uploads starts one job; a rule change does not wait.
+func documentsOnly(in Inputs) bool {
+	return in.RulesHash != "" && in.RulesHash == in.Last.RulesHash &&
+		in.Fingerprint != "" && in.Fingerprint != in.Last.Fingerprint
 }
 
 // nextScheduled is one interval after the later of the last successful
