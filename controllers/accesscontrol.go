@@ -104,8 +104,6 @@ func rulesHash(obj *kbv1.KnowledgeBase) string {
 	return hex.EncodeToString(sum[:8])
 }
 
-// aclOwner names a KnowledgeBase's bookkeeping folder, "<namespace>.<name>".
-func aclOwner(obj *kbv1.KnowledgeBase) string { return obj.Namespace + "." + obj.Name }
 
 // reportACL builds the report from the status this step just wrote.
 func reportACL(obj *kbv1.KnowledgeBase) *aclReport {

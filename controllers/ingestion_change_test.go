@@ -36,17 +36,30 @@ const quietWindow = 6 * time.Second
 // for it.
 func TestIngestionBurstStartsOneJob(t *testing.T) {
 	t.Parallel()
+	testBurstStartsOneJob(t, burstIngKB, &kbv1.AccessControlSpec{Mode: kbv1.AccessControlNone})
+}
+
+// TestIngestionBurstStartsOneJobPerDocument is the burst in PerDocument
+// mode, where each new document also gets a sidecar, so the ACL files
+// change with every upload: those changes wait with the documents' debounce
+// instead of each starting a job.
+func TestIngestionBurstStartsOneJobPerDocument(t *testing.T) {
+	t.Parallel()
+	testBurstStartsOneJob(t, burstACLIngKB, &kbv1.AccessControlSpec{Mode: kbv1.AccessControlPerDocument,
+		Rules: []kbv1.ACLRule{{Prefix: "docs/", Allow: []kbv1.ACLEntry{group("staff")}}}})
+}
+
+func testBurstStartsOneJob(t *testing.T, k ingestionKB, ac *kbv1.AccessControlSpec) {
 	g := gomega.NewWithT(t)
 	ctx := context.Background()
-	k := burstIngKB
 	// Long enough that the second half lands well within it on a loaded
 	// machine (lastChangeTime is stored at second precision, so the quiet
 	// time kbwarden waits for can be up to one second shorter).
 	const debounce = 5 * time.Second
 	setupIngestionKB(t, k, "", 1)
-	kb := ingestionKnowledgeBase("ing-burst", k)
+	kb := ingestionKnowledgeBase("ing-burst-"+strings.ToLower(string(ac.Mode)), k)
 	kb.Spec.Interval = metav1.Duration{Duration: time.Second}
-	kb.Spec.AccessControl = &kbv1.AccessControlSpec{Mode: kbv1.AccessControlNone}
+	kb.Spec.AccessControl = ac
 	kb.Spec.Ingestion = &kbv1.IngestionSpec{Debounce: metav1.Duration{Duration: debounce}, Interval: metav1.Duration{Duration: time.Hour}}
 	g.Expect(env.Client.Create(ctx, kb)).To(gomega.Succeed())
 	deleteOnCleanup(t, kb)

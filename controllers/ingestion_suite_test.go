@@ -34,7 +34,9 @@ var (
 	restartIngKB = ingestionKB{"KBINGRST01", "DSINGRST01", "kbw-ing-restart-vectors", "kbw-ing-restart-docs"}
 	burstIngKB   = ingestionKB{"KBINGBUR01", "DSINGBUR01", "kbw-ing-burst-vectors", "kbw-ing-burst-docs"}
 	ruleIngKB    = ingestionKB{"KBINGACL01", "DSINGACL01", "kbw-ing-rules-vectors", "kbw-ing-rules-docs"}
-	lifecycleKB  = ingestionKB{"KBLIFECY01", "DSLIFECY01", "kbw-lifecycle", "kbw-lifecycle-docs"}
+	// burstACLIngKB is the burst in PerDocument mode.
+	burstACLIngKB = ingestionKB{"KBINGBUR02", "DSINGBUR02", "kbw-ing-burstacl-vectors", "kbw-ing-burstacl-docs"}
+	lifecycleKB   = ingestionKB{"KBLIFECY01", "DSLIFECY01", "kbw-lifecycle", "kbw-lifecycle-docs"}
 )
 
 // startEmulator serves the bedrock-agent emulator on loopback, seeded with
@@ -45,8 +47,10 @@ func startEmulator() (*bedrockemu.Server, error) {
 		kbs = append(kbs, bedrockemu.KnowledgeBase{ID: k.kbID, VectorStore: bedrockemu.VectorStore{Bucket: k.vectors},
 			DataSources: []bedrockemu.DataSource{{ID: k.dsID, Bucket: k.docs, Prefix: "docs/"}}})
 	}
-	kbs = append(kbs, bedrockemu.KnowledgeBase{ID: ruleIngKB.kbID, VectorStore: bedrockemu.VectorStore{Bucket: ruleIngKB.vectors},
-		DataSources: []bedrockemu.DataSource{{ID: ruleIngKB.dsID, Bucket: ruleIngKB.docs, Prefix: "docs/", AccessControl: true}}})
+	for _, k := range []ingestionKB{ruleIngKB, burstACLIngKB} {
+		kbs = append(kbs, bedrockemu.KnowledgeBase{ID: k.kbID, VectorStore: bedrockemu.VectorStore{Bucket: k.vectors},
+			DataSources: []bedrockemu.DataSource{{ID: k.dsID, Bucket: k.docs, Prefix: "docs/", AccessControl: true}}})
+	}
 	awsCfg := env.AWS
 	srv, err := bedrockemu.New(bedrockemu.Config{Region: testenv.Region, AccountID: testenv.AccountID,
 		S3Endpoint: env.Moto.Endpoint, AWS: &awsCfg, KnowledgeBases: kbs,

@@ -229,11 +229,20 @@ func (r *KnowledgeBaseReconciler) patchFinalizer(ctx context.Context, obj *kbv1.
 	// With an optimistic lock: the finalizers list is replaced whole by a
 	// merge patch, so a patch from a stale copy would drop a finalizer
 	// another controller added meanwhile.
-	if err := r.client.Patch(ctx, obj, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); client.IgnoreNotFound(err) != nil {
+	err := r.client.Patch(ctx, obj, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{}))
+	if apierrors.IsConflict(err) {
+		// The cache is behind the object; the next look reads it anew.
+		return waiting(kbv1.ProgressingReason, finalizerConflictRetry, "updating finalizer: the object changed meanwhile; looking again")
+	}
+	if client.IgnoreNotFound(err) != nil {
 		return transient(kbv1.ProgressingReason, "updating finalizer: %w", err)
 	}
 	return nil
 }
+
+// finalizerConflictRetry is how soon a finalizer patch refused on a stale
+// resourceVersion is tried again.
+const finalizerConflictRetry = time.Second
 
 // SetupWithManager registers the reconciler and the cache index the
 // preconditions step reads. It reconciles on spec changes (generation) and

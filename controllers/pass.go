@@ -100,3 +100,8 @@ func reportBlocked(obj *kbv1.KnowledgeBase, p *pass, c concern, condType string,
 	setCondition(obj, condType, status, reasonOf(err, kbv1.AWSErrorReason), "%s", err.Error())
 	return true
 }
+
+// aclOwner names a KnowledgeBase's bookkeeping folder, "<namespace>.<name>":
+// the access control step writes there, and the preconditions step checks
+// the folder is granted.
+func aclOwner(obj *kbv1.KnowledgeBase) string { return obj.Namespace + "." + obj.Name }

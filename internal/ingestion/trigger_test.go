@@ -29,15 +29,29 @@ func TestDecide(t *testing.T) {
 			in.LastSuccessEnd = t0.Add(-25 * time.Hour)
 			in.Last.StartedAt = t0.Add(-26 * time.Hour)
 		}), trigger: TriggerInterval},
-		"a failed attempt postpones the interval":     {in: base(func(in *Inputs) { in.LastSuccessEnd = t0.Add(-48 * time.Hour) })},
-		"acl changed: now, no debounce":               {in: base(func(in *Inputs) { in.ACLHash = "a2" }), trigger: TriggerChanged},
-		"acl changed but onChange off":                {in: base(func(in *Inputs) { in.ACLHash, in.OnChange = "a2", false })},
-		"acl unknown (mode None): no change":          {in: base(func(in *Inputs) { in.ACLHash = "" })},
-		"documents changed, still busy":               {in: base(func(in *Inputs) { in.Fingerprint, in.DocumentsChangedAt = "f2", t0.Add(-20*time.Second) }), wait: 40 * time.Second},
-		"documents changed and quiet":                 {in: base(func(in *Inputs) { in.Fingerprint, in.DocumentsChangedAt = "f2", t0.Add(-time.Minute) }), trigger: TriggerChanged},
-		"documents unknown: no change":                {in: base(func(in *Inputs) { in.Fingerprint = "" })},
-		"manual first":                                {in: base(func(in *Inputs) { in.ManualToken, in.ACLHash = "tok", "a2" }), trigger: TriggerManual, cause: "tok"},
-		"repair before changes":                       {in: base(func(in *Inputs) { in.RepairReady, in.ACLHash = true, "a2" }), trigger: TriggerRepair, cause: "J1"},
+		"a failed attempt postpones the interval": {in: base(func(in *Inputs) { in.LastSuccessEnd = t0.Add(-48 * time.Hour) })},
+		"acl changed: now, no debounce":           {in: base(func(in *Inputs) { in.ACLHash = "a2" }), trigger: TriggerChanged},
+		"acl changed but onChange off":            {in: base(func(in *Inputs) { in.ACLHash, in.OnChange = "a2", false })},
+		"acl unknown (mode None): no change":      {in: base(func(in *Inputs) { in.ACLHash = "" })},
+		"documents changed, still busy":           {in: base(func(in *Inputs) { in.Fingerprint, in.DocumentsChangedAt = "f2", t0.Add(-20*time.Second) }), wait: 40 * time.Second},
+		"documents changed and quiet":             {in: base(func(in *Inputs) { in.Fingerprint, in.DocumentsChangedAt = "f2", t0.Add(-time.Minute) }), trigger: TriggerChanged},
+		"documents unknown: no change":            {in: base(func(in *Inputs) { in.Fingerprint = "" })},
+		"new documents' sidecars wait with the documents": {in: base(func(in *Inputs) {
+			in.Last.RulesHash, in.RulesHash = "r1", "r1"
+			in.ACLHash, in.Fingerprint, in.DocumentsChangedAt = "a2", "f2", t0.Add(-20*time.Second)
+		}), wait: 40 * time.Second},
+		"a rule change with new documents: now": {in: base(func(in *Inputs) {
+			in.Last.RulesHash, in.RulesHash = "r1", "r2"
+			in.ACLHash, in.Fingerprint, in.DocumentsChangedAt = "a2", "f2", t0.Add(-20*time.Second)
+		}), trigger: TriggerChanged},
+		"a repaired file, documents unchanged: now": {in: base(func(in *Inputs) {
+			in.Last.RulesHash, in.RulesHash, in.ACLHash = "r1", "r1", "a2"
+		}), trigger: TriggerChanged},
+		"rules of the last job unknown: now": {in: base(func(in *Inputs) {
+			in.RulesHash, in.ACLHash, in.Fingerprint, in.DocumentsChangedAt = "r1", "a2", "f2", t0.Add(-20*time.Second)
+		}), trigger: TriggerChanged},
+		"manual first":          {in: base(func(in *Inputs) { in.ManualToken, in.ACLHash = "tok", "a2" }), trigger: TriggerManual, cause: "tok"},
+		"repair before changes": {in: base(func(in *Inputs) { in.RepairReady, in.ACLHash = true, "a2" }), trigger: TriggerRepair, cause: "J1"},
 		"external job of unknown content is a change": {in: base(func(in *Inputs) { in.Last = &JobRef{ID: "X", StartedAt: t0.Add(-time.Hour)} }), trigger: TriggerChanged},
 	}
 	for name, tc := range tests {
