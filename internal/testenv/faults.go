@@ -65,6 +65,26 @@ func (p *FaultProxy) Inject(bucket, subresource string, f Fault) {
 	p.rules[key] = f
 }
 
+// InjectMethod is Inject for requests of one HTTP method only (PUT of a
+// policy, say, while GETs of it still work).
+func (p *FaultProxy) InjectMethod(bucket, subresource, method string, f Fault) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.rules[method+" "+bucket+"?"+subresource] = f
+}
+
+// Remove takes away the faults of Inject and InjectMethod on bucket and
+// subresource.
+func (p *FaultProxy) Remove(bucket, subresource string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for key := range p.rules {
+		if key == bucket+"?"+subresource || strings.HasSuffix(key, " "+bucket+"?"+subresource) {
+			delete(p.rules, key)
+		}
+	}
+}
+
 // Clear removes every fault.
 func (p *FaultProxy) Clear() {
 	p.mu.Lock()
@@ -81,6 +101,9 @@ func (p *FaultProxy) match(r *http.Request) (Fault, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for q := range r.URL.Query() {
+		if f, ok := p.rules[r.Method+" "+bucket+"?"+q]; ok {
+			return f, true
+		}
 		if f, ok := p.rules[bucket+"?"+q]; ok {
 			return f, true
 		}
