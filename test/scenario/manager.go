@@ -40,7 +40,7 @@ func StartManager(ctx context.Context, bin, logPath string, env []string, extraA
 	}
 	defer logFile.Close()
 	args := append([]string{"--log-format=console", "--metrics-bind-address=0", "--health-probe-bind-address=0",
-		"--s3-path-style", "--allowed-buckets=sidekick-kb-vectors-*,acme-corp-docs,kbw-*"}, extraArgs...)
+		"--s3-path-style", "--allowed-buckets=sidekick-kb-vectors-*,acme-corp-docs,acme-corp-kbwarden,kbw-*"}, extraArgs...)
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile

@@ -17,12 +17,15 @@ import (
 
 // The runbook's names, as config/samples uses them.
 const (
-	VectorBucket    = "sidekick-kb-vectors-dev-275666109134"
-	DocsBucket      = "acme-corp-docs"
-	Account         = "275666109134"
-	KnowledgeBaseID = "KB12345678"
-	DataSourceID    = "DS12345678"
-	SampleName      = "sidekick-dev"
+	VectorBucket = "sidekick-kb-vectors-dev-275666109134"
+	DocsBucket   = "acme-corp-docs"
+	// BookkeepingBucket holds kbwarden's manifest: the sample's data source
+	// is the whole documents bucket, so the manifest must live elsewhere.
+	BookkeepingBucket = "acme-corp-kbwarden"
+	Account           = "275666109134"
+	KnowledgeBaseID   = "KB12345678"
+	DataSourceID      = "DS12345678"
+	SampleName        = "sidekick-dev"
 	// OthersStatementSid is the statement of the bucket policy that another
 	// team owns; kbwarden must never change it.
 	OthersStatementSid = "AuditReadOnly"
@@ -56,7 +59,7 @@ func Seed(ctx context.Context, env *testenv.Env) error {
 		_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: &key, Body: strings.NewReader(body)})
 		return err
 	}
-	for _, b := range []string{VectorBucket, DocsBucket} {
+	for _, b := range []string{VectorBucket, DocsBucket, BookkeepingBucket} {
 		if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &b}); err != nil {
 			return fmt.Errorf("creating %s: %w", b, err)
 		}
