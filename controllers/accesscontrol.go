@@ -104,7 +104,6 @@ func rulesHash(obj *kbv1.KnowledgeBase) string {
 	return hex.EncodeToString(sum[:8])
 }
 
-
 // reportACL builds the report from the status this step just wrote.
 func reportACL(obj *kbv1.KnowledgeBase) *aclReport {
 	r := &aclReport{rulesHash: rulesHash(obj)}
