@@ -230,6 +230,11 @@ func (r *KnowledgeBaseReconciler) patchFinalizer(ctx context.Context, obj *kbv1.
 	// merge patch, so a patch from a stale copy would drop a finalizer
 	// another controller added meanwhile.
 	err := r.client.Patch(ctx, obj, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{}))
+	if err != nil {
+		// The object still has the finalizers it had: the status patch
+		// and the deletion path must see them.
+		obj.SetFinalizers(base.GetFinalizers())
+	}
 	if apierrors.IsConflict(err) {
 		// The cache is behind the object; the next look reads it anew.
 		return waiting(kbv1.ProgressingReason, finalizerConflictRetry, "updating finalizer: the object changed meanwhile; looking again")

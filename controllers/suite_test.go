@@ -140,6 +140,10 @@ func startManager(ctx context.Context) error {
 		AllowedBuckets: testAllowedBuckets,
 		Tenancy:        TenancyOptional,
 		Ingestion:      testIngestionOptions,
+		// Tests that inject persistent faults keep a worker in the SDK's
+		// retry backoff for seconds at a time; enough workers that the
+		// other tests' passes still run every interval.
+		MaxConcurrentReconciles: 8,
 	})
 	managerClient = mgr.GetClient()
 	if err := r.SetupWithManager(mgr); err != nil {
