@@ -50,6 +50,9 @@ type ingestionStep struct {
 	// deferred remembers the job whose diagnosis waited for a fresh policy
 	// check, per KnowledgeBase, so it waits at most once.
 	deferred sync.Map
+	// lastStarted holds, per KnowledgeBase, the ID of the last job it
+	// started, so a replayed start is not counted twice.
+	lastStarted sync.Map
 }
 
 // checkRequester makes a concern's next drift check due.
@@ -126,6 +129,7 @@ func (s *ingestionStep) forget(uid types.UID, key string) {
 	s.queue.Forget(key)
 	s.exposure.forget(uid)
 	s.deferred.Delete(uid)
+	s.lastStarted.Delete(uid)
 }
 
 func (p *ingestionPass) run(ctx context.Context) error {

@@ -106,8 +106,13 @@ func (p *ingestionPass) observe(ctx context.Context, job *kbv1.IngestionJob) {
 // started records a job kbwarden started.
 func (p *ingestionPass) started(job *kbv1.IngestionJob, d ingestion.Decision) {
 	p.obj.Status.Ingestion.LastJob = job
-	metrics.IngestionJobsStarted.WithLabelValues(p.obj.Namespace, p.obj.Name, string(d.Trigger)).Inc()
-	p.s.events.event(p.obj, corev1.EventTypeNormal, eventIngestionStarted, "Ingest", "started ingestion job %s (trigger %s: %s)", job.ID, d.Trigger, d.Why)
+	// A pass that read the KnowledgeBase before the previous pass's status
+	// reached the cache decides the same start again, and the clientToken
+	// makes AWS return the same job: it is counted and reported once.
+	if prev, seen := p.s.lastStarted.Swap(p.obj.UID, job.ID); !seen || prev != job.ID {
+		metrics.IngestionJobsStarted.WithLabelValues(p.obj.Namespace, p.obj.Name, string(d.Trigger)).Inc()
+		p.s.events.event(p.obj, corev1.EventTypeNormal, eventIngestionStarted, "Ingest", "started ingestion job %s (trigger %s: %s)", job.ID, d.Trigger, d.Why)
+	}
 	p.setOutcome(kbv1.IngestionInProgressReason, "ingestion job %s (trigger %s: %s) is %s", job.ID, d.Trigger, d.Why, job.Status)
 }
 

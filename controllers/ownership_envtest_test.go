@@ -184,19 +184,22 @@ func TestBackupsSurviveAFailingRepair(t *testing.T) {
 		g.Expect(cm.Data).To(gomega.HaveLen(1))
 	}).Should(gomega.Succeed())
 
-	// The incident again, and now every repair fails.
+	// Another incident, and now every repair fails.
 	t.Cleanup(func() { faults.Remove(bucket, "policy") })
-	putPolicy(t, bucket, first)
 	faults.InjectMethod(bucket, "policy", "PUT", faultOf(500, "InternalError"))
+	audit := `{"Sid":"ReadOnlyAudit","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::275666109134:root"},"Action":"s3:GetBucketPolicy","Resource":"arn:aws:s3:::` + bucket + `"}`
+	second := policyOf(seedFaultyStatement(bucket), audit)
+	putPolicy(t, bucket, second)
 	eventually(g, func(g gomega.Gomega) {
 		g.Expect(condition(get(g, kb), kbv1.VectorBucketPolicyInSyncCondition)).To(gomega.HaveField("Reason", kbv1.AWSErrorReason))
 	}).Should(gomega.Succeed())
 	// Several intervals of failing retries.
 	g.Consistently(func(g gomega.Gomega) {
 		g.Expect(env.Client.Get(ctx, key, cm)).To(gomega.Succeed())
-		g.Expect(cm.Data).To(gomega.HaveLen(1), "the same policy is backed up once")
+		g.Expect(cm.Data).To(gomega.HaveLen(2), "the policy of the second incident is backed up once")
 	}).WithTimeout(6 * time.Second).WithPolling(500 * time.Millisecond).Should(gomega.Succeed())
-	g.Expect(equivalentPolicies(g, cm.Data[policyBackupKey(1)], first)).To(gomega.BeTrue())
+	g.Expect(equivalentPolicies(g, cm.Data[policyBackupKey(1)], second)).To(gomega.BeTrue())
+	g.Expect(equivalentPolicies(g, cm.Data[policyBackupKey(2)], first)).To(gomega.BeTrue(), "the first incident's policy is still kept")
 }
 
 // TestMissingBucketIsLookedAtAgain: a documents bucket that does not

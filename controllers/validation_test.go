@@ -133,6 +133,30 @@ func TestCRDValidation(t *testing.T) {
 		"interval of zero is defaulted": {
 			mutate: func(kb *kbv1.KnowledgeBase) { kb.Spec.Interval = metav1.Duration{} },
 		},
+		"globalFile inside documents.prefix": {
+			mutate: func(kb *kbv1.KnowledgeBase) {
+				kb.Spec.AccessControl = &kbv1.AccessControlSpec{Mode: kbv1.AccessControlGlobal, GlobalFile: "docs/acl.json", Rules: []kbv1.ACLRule{rule("docs/", group("Staff"))}}
+			},
+			wantErr: "accessControl.globalFile must lie outside documents.prefix",
+		},
+		"globalFile with the whole bucket as data source": {
+			mutate: func(kb *kbv1.KnowledgeBase) {
+				kb.Spec.Documents.Prefix = ""
+				kb.Spec.AccessControl = &kbv1.AccessControlSpec{Mode: kbv1.AccessControlGlobal, GlobalFile: "acl.json", BookkeepingBucket: "kbw-book", Rules: []kbv1.ACLRule{rule("docs/", group("Staff"))}}
+			},
+			wantErr: "accessControl.globalFile must lie outside documents.prefix",
+		},
+		"ACLs over the whole bucket without a bookkeeping bucket": {
+			mutate: func(kb *kbv1.KnowledgeBase) {
+				kb.Spec.Documents.Prefix = ""
+				kb.Spec.AccessControl = &kbv1.AccessControlSpec{Mode: kbv1.AccessControlPerDocument, Rules: []kbv1.ACLRule{rule("docs/", group("Staff"))}}
+			},
+			wantErr: "accessControl.bookkeepingBucket is required when documents.prefix is empty",
+		},
+		"ACLs over the whole bucket with a bookkeeping bucket are valid": {mutate: func(kb *kbv1.KnowledgeBase) {
+			kb.Spec.Documents.Prefix = ""
+			kb.Spec.AccessControl = &kbv1.AccessControlSpec{Mode: kbv1.AccessControlPerDocument, BookkeepingBucket: "kbw-book", Rules: []kbv1.ACLRule{rule("docs/", group("Staff"))}}
+		}},
 		"Global mode without globalFile": {
 			mutate: func(kb *kbv1.KnowledgeBase) {
 				kb.Spec.AccessControl = &kbv1.AccessControlSpec{Mode: kbv1.AccessControlGlobal, Rules: []kbv1.ACLRule{rule("a/", group("G"))}}
