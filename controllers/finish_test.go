@@ -43,7 +43,14 @@ func TestFinish(t *testing.T) {
 		},
 		"a false concern makes Ready false with its reason": {
 			prepare: func(kb *kbv1.KnowledgeBase) {
-				allTrue(kb)
+				// Each condition set once, as a pass does: setting it True
+				// and then False would move its transition time whenever the
+				// two calls straddle a second.
+				for _, c := range kbv1.ConcernConditions {
+					if c != kbv1.VectorBucketPolicyInSyncCondition {
+						markTrue(kb, c, kbv1.SucceededReason, "ok")
+					}
+				}
 				markFalse(kb, kbv1.VectorBucketPolicyInSyncCondition, kbv1.DriftedReason, "statement lacks s3:PutObject")
 			},
 			wantKstatus: status.InProgressStatus, wantReady: metav1.ConditionFalse, wantReason: kbv1.DriftedReason,
