@@ -157,6 +157,9 @@ func run(ctx context.Context, cfg config, clk clock.Clock) error {
 	w := &watcher{cfg: cfg, clk: clk, env: env, proxy: proxy, emu: emu, mgr: mgr}
 	r := &report{cfg: cfg, load: []string{loadAverage()}}
 	w.t0 = clk.Now()
+	if err := applyBinding(ctx, env.Client); err != nil {
+		return err
+	}
 	if err := applyAll(ctx, env.Client, cfg.n, cfg.kbInterval, cfg.debounce); err != nil {
 		return err
 	}

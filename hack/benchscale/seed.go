@@ -100,6 +100,24 @@ func knowledgeBase(i int, interval, debounce time.Duration) *kbv1.KnowledgeBase 
 	}
 }
 
+// applyBinding grants the benchmark's namespace its buckets in moto's
+// account, as a platform team would: the manager runs with tenancy
+// Required (its default), so the steady state measured includes it.
+func applyBinding(ctx context.Context, c client.Client) error {
+	b := &kbv1.AccountBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "bench"},
+		Spec: kbv1.AccountBindingSpec{
+			NamespaceSelector: metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": namespace}},
+			AccountID:         testenv.AccountID,
+			Buckets:           []string{"kbw-bench-*"},
+		},
+	}
+	if err := c.Create(ctx, b); err != nil {
+		return fmt.Errorf("creating the AccountBinding: %w", err)
+	}
+	return nil
+}
+
 // applyAll creates the n KnowledgeBases, as kubectl apply of n manifests
 // would, with a few workers.
 func applyAll(ctx context.Context, c client.Client, n int, interval, debounce time.Duration) error {
