@@ -134,9 +134,13 @@ func (r *KnowledgeBaseReconciler) patchStatus(ctx context.Context, before, obj *
 	if base.ResourceVersion != "" {
 		patch = client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})
 	}
-	if err := r.client.Status().Patch(ctx, obj, patch); err != nil && !apierrors.IsNotFound(err) {
+	if err := r.client.Status().Patch(ctx, obj, patch); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
 		return err
 	}
+	r.stale.wrote(obj.UID, before.ResourceVersion, base.ResourceVersion)
 	return nil
 }
 
