@@ -52,6 +52,7 @@ func newBindingFixture(t *testing.T) *bindingFixture {
 	cfg.BaseEndpoint = &f.faults.URL
 	cfg.RetryMaxAttempts = 1
 	f.calls.Install(&cfg)
+	bindingCalls.Install(&cfg) // for checkIAMPolicyCoversEveryCall
 	f.r = &AccountBindingReconciler{
 		Client: env.Client,
 		AWS:    awsclient.NewFactory(cfg, "", true, awsclient.WithClock(f.clock)),

@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"errors"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -63,13 +64,26 @@ func (r *KnowledgeBaseReconciler) finish(ctx context.Context, before, obj *kbv1.
 		}
 	}
 	obj.Status.ObservedGeneration = obj.Generation
-	r.recordReadyTransition(before, obj)
 
 	if patchErr := r.patchStatus(ctx, before, obj); patchErr != nil {
+		if apierrors.IsConflict(patchErr) {
+			// The object this pass read was older than the stored one:
+			// the manager's cache had not yet seen the previous pass's
+			// status (or a user's change). Its conclusions rest on that
+			// old status, so they are dropped, and the KnowledgeBase is
+			// looked at again once the cache has caught up.
+			log.V(1).Info("the KnowledgeBase changed while it was reconciled; looking again", "error", patchErr.Error())
+			return ctrl.Result{RequeueAfter: staleReadRetry}, nil
+		}
 		return result, errors.Join(err, patchErr)
 	}
+	r.recordReadyTransition(before, obj)
 	return result, err
 }
+
+// staleReadRetry is how soon a pass whose status write was refused as
+// stale runs again: the cache lags the API server by milliseconds.
+const staleReadRetry = 200 * time.Millisecond
 
 // recordReadyTransition emits an event when Ready changed status or reason,
 // and never on a pass that changed nothing.
@@ -102,15 +116,31 @@ func inProgress(reason string) bool {
 // patchStatus writes obj's status as a merge patch against before, and only
 // when it changed, so a steady-state pass makes no API write and wakes no
 // watcher.
+//
+// The patch carries obj's resourceVersion, so the API server refuses it
+// (Conflict) when obj was stale. A merge patch replaces the whole
+// conditions list, and the steps keep the conditions of a concern they did
+// not re-check this pass as they found them: without the lock, a pass that
+// read a cached copy older than the previous pass's write would write the
+// older conditions back (a KnowledgeBase showing "AccountBinding not
+// verified yet" after it had been verified, until the next interval).
 func (r *KnowledgeBaseReconciler) patchStatus(ctx context.Context, before, obj *kbv1.KnowledgeBase) error {
 	if equality.Semantic.DeepEqual(before.Status, obj.Status) {
 		return nil
 	}
 	base := obj.DeepCopy()
 	base.Status = before.Status
-	if err := r.client.Status().Patch(ctx, obj, client.MergeFrom(base)); err != nil && !apierrors.IsNotFound(err) {
+	patch := client.MergeFrom(base)
+	if base.ResourceVersion != "" {
+		patch = client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})
+	}
+	if err := r.client.Status().Patch(ctx, obj, patch); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
 		return err
 	}
+	r.stale.wrote(obj.UID, before.ResourceVersion, base.ResourceVersion)
 	return nil
 }
 

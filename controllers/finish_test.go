@@ -122,3 +122,48 @@ func TestFinish(t *testing.T) {
 		})
 	}
 }
+
+// TestFinishRefusesAStaleRead: a pass that read an older copy than the
+// stored one (the cache had not yet seen the previous pass's status write)
+// must not write its status: a merge patch replaces the whole conditions
+// list, so it would put back conditions the previous pass had moved on
+// from. It is looked at again soon instead, and records no event.
+func TestFinishRefusesAStaleRead(t *testing.T) {
+	t.Parallel()
+	g := gomega.NewWithT(t)
+	ctx := context.Background()
+	kb := newKnowledgeBase("finish-stale")
+	kb.Generation = 1
+	for _, c := range kbv1.ConcernConditions {
+		markFalse(kb, c, kbv1.AccountBindingNotReadyReason, "AccountBinding team-a is not verified yet")
+	}
+	c := fake.NewClientBuilder().WithScheme(testenv.Scheme()).WithObjects(kb).WithStatusSubresource(kb).Build()
+	rec := events.NewFakeRecorder(10)
+	r := NewKnowledgeBaseReconciler(Config{Client: c, Recorder: rec})
+	stale := &kbv1.KnowledgeBase{}
+	g.Expect(c.Get(ctx, client.ObjectKeyFromObject(kb), stale)).To(gomega.Succeed())
+
+	// The binding was verified: a pass brings every concern in sync.
+	fresh := stale.DeepCopy()
+	for _, t := range kbv1.ConcernConditions {
+		markTrue(fresh, t, kbv1.SucceededReason, "ok")
+	}
+	_, err := r.finish(ctx, stale.DeepCopy(), fresh, ctrl.Result{}, nil)
+	g.Expect(err).NotTo(gomega.HaveOccurred())
+	g.Expect(rec.Events).To(gomega.Receive(gomega.HavePrefix("Normal Succeeded")))
+	written := &kbv1.KnowledgeBase{}
+	g.Expect(c.Get(ctx, client.ObjectKeyFromObject(kb), written)).To(gomega.Succeed())
+
+	// The next pass reads the cache's older copy. Its drift checks are not
+	// due, so it keeps the policy condition as it found it (not verified
+	// yet), and it re-lists the documents: AccessControlInSync is True.
+	late := stale.DeepCopy()
+	markTrue(late, kbv1.AccessControlInSyncCondition, kbv1.SucceededReason, "ok")
+	res, err := r.finish(ctx, stale.DeepCopy(), late, ctrl.Result{}, nil)
+	g.Expect(err).NotTo(gomega.HaveOccurred())
+	g.Expect(res).To(gomega.Equal(ctrl.Result{RequeueAfter: staleReadRetry}))
+	stored := &kbv1.KnowledgeBase{}
+	g.Expect(c.Get(ctx, client.ObjectKeyFromObject(kb), stored)).To(gomega.Succeed())
+	g.Expect(stored.Status).To(gomega.Equal(written.Status), "the older copy's conditions were written back")
+	g.Expect(rec.Events).To(gomega.BeEmpty())
+}

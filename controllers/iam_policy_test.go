@@ -1,52 +1,66 @@
 package controllers
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 
-	"github.com/kbwarden/kbwarden/internal/awserr"
 	"github.com/kbwarden/kbwarden/internal/testenv"
 )
 
-// checkIAMPolicyCoversEveryCall keeps config/iam/controller-policy.json in
-// step with the code: every AWS operation the manager called during this
-// package's tests must be allowed by it. TestMain runs it after every test
-// has run, whatever their order, -run or -shuffle.
+// bindingCalls counts what the AccountBinding reconcilers of these tests
+// call with the manager's own identity: sts:AssumeRole of tenant roles.
+var bindingCalls = testenv.NewRequestCounter()
+
+// checkIAMPolicyCoversEveryCall keeps config/iam in step with the code:
+// every AWS call the manager made during this package's tests must be
+// allowed, on the ARN it touched (the bucket for a bucket operation and
+// ListObjectsV2, the object for an object operation, the vector bucket, the
+// knowledge base, the role), by the policy the identity making it holds:
+//   - controller-policy.json, the manager's own role under
+//     --tenancy=Optional, as this package's manager runs; its bucket
+//     patterns are --allowed-buckets, as config/iam/README.md says;
+//   - tenant-role-policy.json, which a tenant role holds for the same calls
+//     under Required, with the same buckets as the tenant's;
+//   - manager-base-policy.json for the AccountBinding reconciler's
+//     sts:AssumeRole (and sts:TagSession: every session is tagged).
+//
+// TestMain runs it after every test has run, whatever their order, -run or
+// -shuffle. sts:GetCallerIdentity needs no permission; nothing else is
+// exempt.
 func checkIAMPolicyCoversEveryCall() error {
-	raw, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "config", "iam", "controller-policy.json"))
+	buckets := []string(testAllowedBuckets)
+	controller, err := testenv.LoadPolicy("controller-policy.json", map[string][]string{
+		"KB_BUCKET_PATTERN": buckets, "DOCS_BUCKET_PATTERN": buckets, "ACCOUNT_ID": {testenv.AccountID},
+	})
 	if err != nil {
 		return err
 	}
-	var policy struct {
-		Statement []struct {
-			Effect string
-			Action []string
-		}
+	tenant, err := testenv.LoadPolicy("tenant-role-policy.json", map[string][]string{
+		"TENANT_BUCKET_PATTERN": buckets, "ACCOUNT_ID": {testenv.AccountID}, "REGION": {"*"}, "KNOWLEDGE_BASE_ID": {"*"},
+		"SHARED_DOCS_BUCKET": {"acme-docs"}, "SHARED_DOCS_PREFIX": {"team-a/"}, "DOCS_KMS_KEY_ID": {"*"},
+	})
+	if err != nil {
+		return err
 	}
-	if err := json.Unmarshal(raw, &policy); err != nil {
-		return fmt.Errorf("config/iam/controller-policy.json: %w", err)
-	}
-	allowed := map[string]bool{}
-	for _, s := range policy.Statement {
-		for _, a := range s.Action {
-			allowed[strings.ToLower(a)] = s.Effect == "Allow"
-		}
+	base, err := testenv.LoadPolicy("manager-base-policy.json", map[string][]string{"TENANT_ACCOUNT_ID": {testenv.AccountID}})
+	if err != nil {
+		return err
 	}
 	var missing []string
-	for _, op := range calls.ServiceOperations() {
-		service, name, _ := strings.Cut(op, ".")
-		if service == "STS" { // sts:GetCallerIdentity needs no permission
+	for _, c := range calls.Calls() {
+		if c.Service == "STS" && c.Operation == "GetCallerIdentity" {
 			continue
 		}
-		if action := awserr.IAMAction(service, name); !allowed[strings.ToLower(action)] {
-			missing = append(missing, fmt.Sprintf("the manager called %s, which needs %s", op, action))
+		missing = append(missing, controller.Uncovered([]testenv.Call{c})...)
+		missing = append(missing, tenant.Uncovered([]testenv.Call{c})...)
+	}
+	for _, c := range bindingCalls.Calls() {
+		if c.Service == "STS" && c.Operation == "AssumeRole" {
+			missing = append(missing, base.Uncovered([]testenv.Call{c})...)
 		}
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("add these to config/iam/controller-policy.json:\n  %s", strings.Join(missing, "\n  "))
+		return fmt.Errorf("the code and config/iam disagree:\n  %s", strings.Join(missing, "\n  "))
 	}
 	return nil
 }

@@ -66,6 +66,9 @@ type KnowledgeBaseReconciler struct {
 	clock    clock.WithTicker
 	workers  int
 	defaults regionDefaults
+	// stale holds the resourceVersions this reconciler's status writes
+	// superseded, so a pass never runs on a copy older than its own write.
+	stale *staleReads
 
 	preconditions *preconditionsStep
 	policy        *vectorBucketPolicyStep
@@ -94,6 +97,7 @@ func NewKnowledgeBaseReconciler(c Config) *KnowledgeBaseReconciler {
 		clock:         c.Clock,
 		workers:       c.MaxConcurrentReconciles,
 		defaults:      defaults,
+		stale:         newStaleReads(),
 		preconditions: newPreconditionsStep(c.Client, c.AWS, c.AllowedBuckets, defaults, c.Tenancy),
 		policy:        policy,
 		versioning:    newVersioningStep(ev, c.Clock),
@@ -125,6 +129,11 @@ func (r *KnowledgeBaseReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 			r.ingestion.forgetKey(req.String()) // gone without kbwarden seeing it go
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if r.stale.stale(obj.UID, obj.ResourceVersion) {
+		// The cache has not caught up with this reconciler's last write.
+		ctrl.LoggerFrom(ctx).V(1).Info("the cached KnowledgeBase predates kbwarden's last status write; looking again", "resourceVersion", obj.ResourceVersion)
+		return ctrl.Result{RequeueAfter: staleReadRetry}, nil
 	}
 	before := obj.DeepCopy()
 	defer func() {
@@ -213,6 +222,7 @@ func (r *KnowledgeBaseReconciler) reconcileDelete(ctx context.Context, obj *kbv1
 	metrics.Forget(obj.Namespace, obj.Name)
 	metrics.ForgetACL(obj.Namespace, obj.Name)
 	metrics.ForgetIngestion(obj.Namespace, obj.Name)
+	r.stale.forget(obj.UID)
 	r.policy.forget(obj.UID)
 	r.versioning.forget(obj.UID)
 	r.accessControl.forget(obj)

@@ -57,9 +57,9 @@ func (s *preconditionsStep) reconcile(ctx context.Context, obj *kbv1.KnowledgeBa
 		return nil
 	}
 	p.target = t
-	owner, err := s.statementOwner(ctx, obj)
+	owner, err := s.statementOwner(ctx, obj, t.account)
 	if err != nil {
-		return transient(kbv1.ProgressingReason, "listing KnowledgeBases: %w", err)
+		return transient(kbv1.ProgressingReason, "looking for another owner of the policy statement: %w", err)
 	}
 	if owner != "" {
 		p.gate.block(&StallingError{Reason: kbv1.StatementConflictReason, RetryAfter: obj.GetInterval(),
@@ -104,7 +104,9 @@ func (s *preconditionsStep) resolveTarget(ctx context.Context, obj *kbv1.Knowled
 
 // statementKeyIndex indexes KnowledgeBases by the policy statement they
 // own, so the conflict check reads one cache bucket instead of every
-// KnowledgeBase.
+// KnowledgeBase. The key holds spec.accountId as written (empty when the
+// KnowledgeBase leaves it to its binding or to STS): an index function sees
+// only the object.
 const statementKeyIndex = "kbwarden.statementKey"
 
 // index registers statementKeyIndex on the manager's cache.
@@ -112,41 +114,86 @@ func (s *preconditionsStep) index(ctx context.Context, indexer client.FieldIndex
 	if err := indexACLScopes(ctx, indexer); err != nil {
 		return err
 	}
-	return indexer.IndexField(ctx, &kbv1.KnowledgeBase{}, statementKeyIndex, func(o client.Object) []string {
-		return []string{s.defaults.statementKey(o.(*kbv1.KnowledgeBase))}
-	})
+	return indexer.IndexField(ctx, &kbv1.KnowledgeBase{}, statementKeyIndex, s.statementKeys)
+}
+
+// statementKeys is statementKeyIndex's value of a KnowledgeBase.
+func (s *preconditionsStep) statementKeys(o client.Object) []string {
+	kb := o.(*kbv1.KnowledgeBase)
+	return []string{s.defaults.statementKey(kb, kb.Spec.AccountID)}
 }
 
 // statementOwner returns the KnowledgeBase ("namespace/name") that owns the
-// same policy statement (same region, vector bucket and Sid) as obj and was
-// created first, or "" when obj owns it. Two owners would rewrite the one
-// statement back and forth, each with its own aws:SourceArn, breaking the
-// other's ingestion every drift check. It reads the manager's cache
-// through statementKeyIndex: no API or AWS call, and only the
-// KnowledgeBases that share the key.
-func (s *preconditionsStep) statementOwner(ctx context.Context, obj *kbv1.KnowledgeBase) (string, error) {
-	var list kbv1.KnowledgeBaseList
-	if err := s.client.List(ctx, &list, client.MatchingFields{statementKeyIndex: s.defaults.statementKey(obj)}); err != nil {
-		return "", err
+// same policy statement (same account, region, vector bucket and Sid) as
+// obj, whose account is account, and was created first, or "" when obj owns
+// it. Two owners would rewrite the one statement back and forth, each with
+// its own aws:SourceArn, breaking the other's ingestion every drift check.
+// KnowledgeBases in different accounts never share a statement: an S3
+// Vectors bucket belongs to one account, and only the account that owns an
+// S3 bucket may change its policy.
+//
+// It reads the manager's cache through statementKeyIndex, under the key of
+// obj's account and, for KnowledgeBases that name no account, the key
+// without one; their account is their binding's (Required) or the
+// manager's (Optional, from STS, cached). No API call, and no AWS call
+// beyond that cached one.
+func (s *preconditionsStep) statementOwner(ctx context.Context, obj *kbv1.KnowledgeBase, account string) (string, error) {
+	keys := []string{s.defaults.statementKey(obj, account)}
+	if account != "" {
+		keys = append(keys, s.defaults.statementKey(obj, ""))
 	}
-	for i := range list.Items {
-		other := &list.Items[i]
-		if other.UID == obj.UID || !other.DeletionTimestamp.IsZero() {
-			continue
+	for _, key := range keys {
+		var list kbv1.KnowledgeBaseList
+		if err := s.client.List(ctx, &list, client.MatchingFields{statementKeyIndex: key}); err != nil {
+			return "", err
 		}
-		// Under tenancy, a KnowledgeBase its binding does not grant the
-		// bucket owns nothing in it: another tenant cannot block this one
-		// by naming its bucket first.
-		if s.tenancy.Required() {
-			if _, _, err := s.tenantGrant(ctx, other); err != nil {
+		for i := range list.Items {
+			other := &list.Items[i]
+			if other.UID == obj.UID || !other.DeletionTimestamp.IsZero() {
 				continue
 			}
-		}
-		if createdBefore(other, obj) {
-			return other.Namespace + "/" + other.Name, nil
+			otherAccount, ok, err := s.accountOf(ctx, other)
+			if err != nil {
+				return "", err
+			}
+			if !ok || otherAccount != account {
+				continue
+			}
+			if createdBefore(other, obj) {
+				return other.Namespace + "/" + other.Name, nil
+			}
 		}
 	}
 	return "", nil
+}
+
+// accountOf is the account another KnowledgeBase acts in, for the conflict
+// check; ok is false when it owns nothing. Under tenancy, a KnowledgeBase
+// its binding does not grant owns nothing: another tenant cannot block this
+// one by naming its bucket first. It creates no session for other.
+func (s *preconditionsStep) accountOf(ctx context.Context, other *kbv1.KnowledgeBase) (account string, ok bool, err error) {
+	if s.tenancy.Required() {
+		b, _, err := s.tenantGrant(ctx, other)
+		if err != nil {
+			return "", false, nil
+		}
+		// The grant checked that a spec.accountId is the binding's.
+		return b.Spec.AccountID, true, nil
+	}
+	if other.Spec.AccountID != "" {
+		return other.Spec.AccountID, true, nil
+	}
+	if s.aws == nil {
+		return "", false, nil
+	}
+	clients, err := s.aws.For(other.Spec.Region)
+	if err != nil {
+		return "", false, nil // no region: it reaches no bucket
+	}
+	if account, err = clients.AccountID(ctx); err != nil {
+		return "", false, err
+	}
+	return account, true, nil
 }
 
 // regionDefaults fills in what a KnowledgeBase leaves to the manager.
@@ -160,9 +207,10 @@ func (d regionDefaults) region(obj *kbv1.KnowledgeBase) string {
 	return obj.Spec.Region
 }
 
-// statementKey identifies the statement a KnowledgeBase owns.
-func (d regionDefaults) statementKey(obj *kbv1.KnowledgeBase) string {
-	return d.region(obj) + "/" + string(obj.Spec.VectorBucket.Type) + "/" + obj.Spec.VectorBucket.Name + "/" + statementID(obj)
+// statementKey identifies the statement a KnowledgeBase acting in account
+// owns.
+func (d regionDefaults) statementKey(obj *kbv1.KnowledgeBase, account string) string {
+	return account + "/" + d.region(obj) + "/" + string(obj.Spec.VectorBucket.Type) + "/" + obj.Spec.VectorBucket.Name + "/" + statementID(obj)
 }
 
 // statementID is the Sid of the statement obj owns.

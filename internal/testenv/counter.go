@@ -22,11 +22,25 @@ type RequestCounter struct {
 	// qualified holds "ServiceID.Operation" of every call, for checking the
 	// controller's IAM policy covers them.
 	qualified map[string]bool
+	// resources holds every distinct call with the ARNs it touched, for
+	// checking the IAM policies allow each on its resource.
+	resources map[string]Call
+}
+
+// Call is one kind of request the SDK made: the service (its SDK service
+// ID, "S3"), the operation, and the ARNs of what it acted on, as IAM
+// authorizes it: the bucket for a bucket operation (ListObjectsV2 too), the
+// object for an object operation, the vector bucket, the knowledge base,
+// the role to assume. Resources is empty for a call that acts on no
+// resource (sts:GetCallerIdentity).
+type Call struct {
+	Service, Operation string
+	Resources          []string
 }
 
 // NewRequestCounter returns an empty counter.
 func NewRequestCounter() *RequestCounter {
-	return &RequestCounter{counts: map[string]int{}, qualified: map[string]bool{}}
+	return &RequestCounter{counts: map[string]int{}, qualified: map[string]bool{}, resources: map[string]Call{}}
 }
 
 // Install adds the counter to an SDK configuration's middleware stack.
@@ -34,7 +48,9 @@ func (c *RequestCounter) Install(cfg *aws.Config) {
 	cfg.APIOptions = append(cfg.APIOptions, func(stack *middleware.Stack) error {
 		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("kbwardenRequestCounter",
 			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-				c.record(awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx), bucketOf(in.Parameters))
+				service, op := awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx)
+				c.record(service, op, bucketOf(in.Parameters))
+				c.recordResources(Call{Service: service, Operation: op, Resources: resourcesOf(service, awsmiddleware.GetRegion(ctx), in.Parameters)})
 				return next.HandleInitialize(ctx, in)
 			}), middleware.After)
 	})
@@ -48,6 +64,29 @@ func (c *RequestCounter) record(service, op, bucket string) {
 	if bucket != "" {
 		c.counts[op+" "+bucket]++
 	}
+}
+
+func (c *RequestCounter) recordResources(call Call) {
+	key := call.Service + "." + call.Operation + " " + strings.Join(call.Resources, " ")
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.resources[key] = call
+}
+
+// Calls lists every distinct call made (operation and resources), sorted.
+func (c *RequestCounter) Calls() []Call {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	keys := make([]string, 0, len(c.resources))
+	for k := range c.resources {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make([]Call, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, c.resources[k])
+	}
+	return out
 }
 
 // Count returns the calls of an operation, on bucket if not empty.
@@ -123,4 +162,68 @@ func bucketOf(params any) string {
 		}
 	}
 	return ""
+}
+
+// resourcesOf derives the ARNs an SDK input acts on, in moto's account
+// (AccountID), from the fields kbwarden's calls set: Bucket and Key (S3),
+// VectorBucketName or VectorBucketArn and IndexName (S3 Vectors),
+// KnowledgeBaseId (Bedrock), RoleArn (STS).
+func resourcesOf(service, region string, params any) []string {
+	v := reflect.ValueOf(params)
+	if v.Kind() == reflect.Pointer {
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return nil
+	}
+	field := func(name string) string {
+		if f := v.FieldByName(name); f.IsValid() && f.Kind() == reflect.Pointer && !f.IsNil() && f.Elem().Kind() == reflect.String {
+			return f.Elem().String()
+		}
+		return ""
+	}
+	partition := partitionOf(region)
+	switch service {
+	case "S3":
+		bucket := field("Bucket")
+		if bucket == "" {
+			return nil
+		}
+		if v.FieldByName("Key").IsValid() { // an object operation
+			return []string{"arn:" + partition + ":s3:::" + bucket + "/" + field("Key")}
+		}
+		return []string{"arn:" + partition + ":s3:::" + bucket}
+	case "S3Vectors":
+		arn := field("VectorBucketArn")
+		if name := field("VectorBucketName"); name != "" {
+			arn = "arn:" + partition + ":s3vectors:" + region + ":" + AccountID + ":bucket/" + name
+		}
+		if arn == "" {
+			return nil
+		}
+		if index := field("IndexName"); index != "" {
+			arn += "/index/" + index
+		}
+		return []string{arn}
+	case "Bedrock Agent":
+		if id := field("KnowledgeBaseId"); id != "" {
+			return []string{"arn:" + partition + ":bedrock:" + region + ":" + AccountID + ":knowledge-base/" + id}
+		}
+	case "STS":
+		if role := field("RoleArn"); role != "" {
+			return []string{role}
+		}
+	}
+	return nil
+}
+
+// partitionOf is the AWS partition of a region.
+func partitionOf(region string) string {
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	}
+	return "aws"
 }

@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"net"
@@ -27,6 +28,33 @@ type Moto struct {
 	Endpoint string
 	cmd      *exec.Cmd
 	logPath  string
+	// fixDir holds motofix/sitecustomize.py for the server's interpreter.
+	fixDir string
+}
+
+// motoFix corrects moto's SigV4 check of query strings (see the file).
+//
+//go:embed motofix/sitecustomize.py
+var motoFix []byte
+
+// writeMotoFix writes motoFix into a directory of its own, for PYTHONPATH.
+func writeMotoFix() (string, error) {
+	dir, err := os.MkdirTemp("", "kbwarden-motofix-")
+	if err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "sitecustomize.py"), motoFix, 0o600); err != nil {
+		_ = os.RemoveAll(dir)
+		return "", err
+	}
+	return dir, nil
+}
+
+func joinPath(dir, rest string) string {
+	if rest == "" {
+		return dir
+	}
+	return dir + string(os.PathListSeparator) + rest
 }
 
 // Test credentials and region: moto accepts any credentials, and its
@@ -53,13 +81,19 @@ func StartMoto(ctx context.Context) (*Moto, error) {
 		return nil, err
 	}
 	defer logFile.Close()
+	fixDir, err := writeMotoFix()
+	if err != nil {
+		return nil, err
+	}
 	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
 	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.Env = append(os.Environ(), "PYTHONPATH="+joinPath(fixDir, os.Getenv("PYTHONPATH")))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
+		_ = os.RemoveAll(fixDir)
 		return nil, fmt.Errorf("starting moto_server: %w", err)
 	}
-	m := &Moto{Endpoint: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd, logPath: logFile.Name()}
+	m := &Moto{Endpoint: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd, logPath: logFile.Name(), fixDir: fixDir}
 	if err := m.waitReady(ctx, 60*time.Second); err != nil {
 		m.Stop()
 		return nil, err
@@ -99,6 +133,7 @@ func (m *Moto) Stop() {
 		<-done
 	}
 	_ = os.Remove(m.logPath)
+	_ = os.RemoveAll(m.fixDir)
 	m.cmd = nil
 }
 

@@ -1,8 +1,16 @@
 // Package tenancy is the two-tenant suite: a real control plane, moto with
 // IAM enforcement on (every request after setup is authorized against the
-// caller's IAM policies, assumed roles included), and the manager's
-// controllers in --tenancy=Required, acting with a base identity that may
-// only assume the tenant roles of config/iam.
+// caller's IAM policies, assumed roles included), the bedrock-agent
+// emulator for ingestion jobs, and the manager's controllers in
+// --tenancy=Required, acting with a base identity that may only assume the
+// tenant roles of config/iam.
+//
+// Tenants, as TestMain sets them up (all in moto's one account):
+//   - team-a and team-b: a namespace each, and a binding with its own role
+//     granted team-x-* buckets; the namespace a-team-b is team-b's too;
+//   - team-c: a binding whose credentials (the manager's own) land in
+//     another account than it says;
+//   - team-d: a namespace no binding selects.
 package tenancy
 
 import (
@@ -30,18 +38,33 @@ import (
 	"github.com/kbwarden/kbwarden/controllers"
 	"github.com/kbwarden/kbwarden/internal/awsclient"
 	"github.com/kbwarden/kbwarden/internal/testenv"
+	"github.com/kbwarden/kbwarden/test/bedrockemu"
 )
 
 var (
 	env *testenv.Env
+	// tn is moto's IAM set up for kbwarden: the admin, the manager's base
+	// identity, the tenant roles.
+	tn *testenv.Tenancy
 	// calls counts the manager's AWS requests by operation and bucket.
 	calls = testenv.NewRequestCounter()
 	// admin creates buckets as the platform team would.
 	admin *s3.Client
+	// emu runs the ingestion jobs, over moto's buckets.
+	emu *bedrockemu.Server
+	// mgrClient and mgrReader are the manager's cache and API reader, for
+	// tests that run a reconciler of their own next to the manager's.
+	mgrClient client.Client
+	mgrReader client.Reader
 )
 
+// ingestion are the manager's ingestion settings here: the emulator runs
+// jobs at once and does not throttle, so a KnowledgeBase settles in a
+// second.
+var ingestion = controllers.IngestionOptions{StartInterval: 200 * time.Millisecond, PollMin: 200 * time.Millisecond, PollMax: time.Second}
+
 func TestMain(m *testing.M) {
-	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.UseDevMode(true), zap.Level(zapcore.ErrorLevel)))
+	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.UseDevMode(true), zap.Level(zapLevel())))
 	ctx, cancel := context.WithCancel(context.Background())
 	code, err := run(ctx, m)
 	cancel()
@@ -52,13 +75,20 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+func zapLevel() zapcore.Level {
+	if os.Getenv("KBWARDEN_TEST_DEBUG") != "" {
+		return zapcore.DebugLevel
+	}
+	return zapcore.ErrorLevel
+}
+
 func run(ctx context.Context, m *testing.M) (int, error) {
 	var err error
 	if env, err = testenv.Start(ctx); err != nil {
 		return 0, err
 	}
 	defer env.Stop()
-	tn, err := env.Moto.SetUpTenancy(ctx,
+	tn, err = env.Moto.SetUpTenancy(ctx,
 		testenv.Tenant{Role: "team-a", Binding: "team-a", Buckets: "team-a-*"},
 		testenv.Tenant{Role: "team-b", Binding: "team-b", Buckets: "team-b-*"},
 	)
@@ -71,6 +101,18 @@ func run(ctx context.Context, m *testing.M) (int, error) {
 			return 0, fmt.Errorf("creating bucket %s: %w", b, err)
 		}
 	}
+	adminCfg := tn.Admin.Copy()
+	if emu, err = bedrockemu.New(bedrockemu.Config{Region: testenv.Region, AccountID: testenv.AccountID,
+		S3Endpoint: env.Moto.Endpoint, AWS: &adminCfg, StartInterval: -1}); err != nil {
+		return 0, err
+	}
+	if err := emu.Start("127.0.0.1:0"); err != nil {
+		return 0, err
+	}
+	defer emu.Close()
+	if err := setUpTenants(ctx); err != nil {
+		return 0, err
+	}
 
 	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{Scheme: env.Scheme, Metrics: metricsserver.Options{BindAddress: "0"},
 		Controller: config.Controller{SkipNameValidation: aws.Bool(true)}, Cache: controllers.CacheOptions()})
@@ -79,44 +121,106 @@ func run(ctx context.Context, m *testing.M) (int, error) {
 	}
 	cfg := tn.Manager.Copy() // the manager's base identity: sts:AssumeRole on tenant roles only
 	calls.Install(&cfg)
-	factory := awsclient.NewFactory(cfg, testenv.Region, true, awsclient.WithBedrockAgentOptions(func(o *bedrockagent.Options) {
-		o.BaseEndpoint = aws.String(env.Moto.Endpoint) // no ingestion in this suite: keep every call on loopback
-	}))
+	factory := newFactory(cfg)
 	if err := controllers.NewKnowledgeBaseReconciler(controllers.Config{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(),
-		Recorder: mgr.GetEventRecorder(controllers.ControllerName), AWS: factory, Tenancy: controllers.TenancyRequired}).SetupWithManager(mgr); err != nil {
+		Recorder: mgr.GetEventRecorder(controllers.ControllerName), AWS: factory, Tenancy: controllers.TenancyRequired,
+		Ingestion: ingestion}).SetupWithManager(mgr); err != nil {
 		return 0, err
 	}
 	if err := (&controllers.AccountBindingReconciler{Client: mgr.GetClient(), AWS: factory}).SetupWithManager(mgr); err != nil {
 		return 0, err
 	}
+	mgrClient, mgrReader = mgr.GetClient(), mgr.GetAPIReader()
 	go func() { _ = mgr.Start(ctx) }()
 	if !mgr.GetCache().WaitForCacheSync(ctx) {
 		return 0, fmt.Errorf("the manager's cache did not sync")
 	}
-	return m.Run(), nil
+	code := m.Run()
+	if code == 0 {
+		if err := checkIAMPolicyCoversEveryCall(); err != nil {
+			fmt.Fprintln(os.Stderr, "FAIL: config/iam does not cover the manager's calls:", err)
+			code = 1
+		}
+	}
+	return code, nil
 }
 
-// tenant creates a namespace labelled for team and its AccountBinding.
-func tenant(t *testing.T, team string, spec kbv1.AccountBindingSpec) {
-	t.Helper()
-	ctx := context.Background()
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: team, Labels: map[string]string{"kbwarden.io/tenant": team}}}
-	if err := env.Client.Create(ctx, ns); err != nil {
-		t.Fatal(err)
+// newFactory is a client factory like the manager's over cfg, with
+// bedrock-agent pointed at the emulator.
+func newFactory(cfg aws.Config) *awsclient.Factory {
+	return awsclient.NewFactory(cfg, testenv.Region, true, awsclient.WithBedrockAgentOptions(func(o *bedrockagent.Options) {
+		o.BaseEndpoint = aws.String(emu.URL())
+	}))
+}
+
+// setUpTenants creates the namespaces and bindings the package comment
+// lists.
+func setUpTenants(ctx context.Context) error {
+	for _, team := range []string{"team-a", "team-b"} {
+		if err := tenant(ctx, team, team, kbv1.AccountBindingSpec{AccountID: testenv.AccountID, RoleARN: testenv.RoleARN(team),
+			Regions: []string{testenv.Region}, Buckets: []string{team + "-*"}}); err != nil {
+			return err
+		}
+	}
+	if err := tenant(ctx, "team-c", "team-c", kbv1.AccountBindingSpec{AccountID: "999999999999", Buckets: []string{"team-c-*"}}); err != nil {
+		return err
+	}
+	for name, team := range map[string]string{"a-team-b": "team-b", "team-d": ""} {
+		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+		if team != "" {
+			ns.Labels = map[string]string{"kbwarden.io/tenant": team}
+		}
+		if err := env.Client.Create(ctx, ns); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tenant creates the namespace ns labelled for team and, when spec is not
+// nil, team's AccountBinding.
+func tenant(ctx context.Context, ns, team string, spec kbv1.AccountBindingSpec) error {
+	if err := env.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: map[string]string{"kbwarden.io/tenant": team}}}); err != nil {
+		return err
 	}
 	spec.NamespaceSelector = metav1.LabelSelector{MatchLabels: map[string]string{"kbwarden.io/tenant": team}}
-	b := &kbv1.AccountBinding{ObjectMeta: metav1.ObjectMeta{Name: team}, Spec: spec}
-	if err := env.Client.Create(ctx, b); err != nil {
+	return env.Client.Create(ctx, &kbv1.AccountBinding{ObjectMeta: metav1.ObjectMeta{Name: team}, Spec: spec})
+}
+
+// knowledgeBase is a KnowledgeBase in namespace ns on the named buckets,
+// for the Bedrock knowledge base kbID (10 characters, KB...) and its data
+// source DS....
+func knowledgeBase(ns, name, kbID, vectors, docs string) *kbv1.KnowledgeBase {
+	return &kbv1.KnowledgeBase{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Spec: kbv1.KnowledgeBaseSpec{
+		KnowledgeBaseID: kbID, DataSourceID: "DS" + kbID[2:], Region: testenv.Region,
+		VectorBucket: kbv1.VectorBucketSpec{Name: vectors}, Documents: kbv1.DocumentsSpec{Bucket: docs, Prefix: "docs/"},
+	}}
+}
+
+// seed adds kb's knowledge base and data source to the emulator.
+func seed(t *testing.T, kb *kbv1.KnowledgeBase) {
+	t.Helper()
+	if err := emu.AddKnowledgeBase(emuKnowledgeBase(kb)); err != nil {
 		t.Fatal(err)
 	}
 }
 
-// knowledgeBase is a KnowledgeBase of team on the named buckets.
-func knowledgeBase(team, name, vectors, docs string) *kbv1.KnowledgeBase {
-	return &kbv1.KnowledgeBase{ObjectMeta: metav1.ObjectMeta{Namespace: team, Name: name}, Spec: kbv1.KnowledgeBaseSpec{
-		KnowledgeBaseID: "KBTENANT01", DataSourceID: "DSTENANT01", Region: testenv.Region,
-		VectorBucket: kbv1.VectorBucketSpec{Name: vectors}, Documents: kbv1.DocumentsSpec{Bucket: docs, Prefix: "docs/"},
-	}}
+// emuKnowledgeBase is the emulator's knowledge base and data source of kb.
+func emuKnowledgeBase(kb *kbv1.KnowledgeBase) bedrockemu.KnowledgeBase {
+	return bedrockemu.KnowledgeBase{ID: kb.Spec.KnowledgeBaseID,
+		VectorStore: bedrockemu.VectorStore{Bucket: kb.Spec.VectorBucket.Name},
+		DataSources: []bedrockemu.DataSource{{ID: kb.Spec.DataSourceID, Bucket: kb.Spec.Documents.Bucket, Prefix: kb.Spec.Documents.Prefix,
+			AccessControl: kb.AccessControlMode() != kbv1.AccessControlNone}}}
+}
+
+// createBuckets creates buckets as the platform team would.
+func createBuckets(t *testing.T, names ...string) {
+	t.Helper()
+	for _, b := range names {
+		if _, err := admin.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
+			t.Fatalf("creating bucket %s: %v", b, err)
+		}
+	}
 }
 
 func conditionOf(g gomega.Gomega, kb *kbv1.KnowledgeBase, condType string) *metav1.Condition {
@@ -147,6 +251,30 @@ func eventually(g gomega.Gomega, f any) gomega.AsyncAssertion {
 	return g.Eventually(f).WithTimeout(30 * time.Second).WithPolling(200 * time.Millisecond)
 }
 
+// expectStalled waits until kb is Stalled with reason, and returns the
+// message.
+func expectStalled(g gomega.Gomega, kb *kbv1.KnowledgeBase, reason string) string {
+	var msg string
+	eventually(g, func(g gomega.Gomega) {
+		c := conditionOf(g, kb, kbv1.StalledCondition)
+		g.Expect(c).NotTo(gomega.BeNil(), "not stalled: %s", kbStatus(kb))
+		g.Expect(c.Reason).To(gomega.Equal(reason), c.Message)
+		msg = c.Message
+	}).Should(gomega.Succeed())
+	return msg
+}
+
+// expectReady waits until kb is Ready: every concern done with the tenant
+// role's credentials, the first ingestion job included.
+func expectReady(g gomega.Gomega, kb *kbv1.KnowledgeBase, binding string) {
+	eventually(g, func(g gomega.Gomega) {
+		c := conditionOf(g, kb, kbv1.ReadyCondition)
+		g.Expect(c).NotTo(gomega.BeNil())
+		g.Expect(c.Status).To(gomega.Equal(metav1.ConditionTrue), "%s: %s (binding: %s) (kb: %s)", kb.Namespace, c.Message, bindingStatus(binding), kbStatus(kb))
+		g.Expect(conditionOf(g, kb, kbv1.ReconcilingCondition)).To(gomega.BeNil())
+	}).Should(gomega.Succeed())
+}
+
 // TestTwoTenants: each team's KnowledgeBase works on its own buckets with
 // its own assumed role (moto denies the other role and the manager's base
 // identity), a KnowledgeBase naming the other team's bucket stalls
@@ -154,34 +282,18 @@ func eventually(g gomega.Gomega, f any) gomega.AsyncAssertion {
 // credentials land in another account stalls its KnowledgeBases with
 // AccountMismatch.
 func TestTwoTenants(t *testing.T) {
-	// Known flaky (about one run in three): moto sometimes answers a tenant
-	// session's first ListObjectsV2 with SignatureDoesNotMatch and the
-	// KnowledgeBase is left showing its binding as not verified. Issue 10
-	// stays open on it; run it with KBWARDEN_TENANCY_SUITE=1.
-	if os.Getenv("KBWARDEN_TENANCY_SUITE") == "" {
-		t.Skip("flaky, see the comment; set KBWARDEN_TENANCY_SUITE=1 to run")
-	}
 	g := gomega.NewWithT(t)
 	ctx := context.Background()
-	for _, team := range []string{"team-a", "team-b"} {
-		tenant(t, team, kbv1.AccountBindingSpec{AccountID: testenv.AccountID, RoleARN: testenv.RoleARN(team),
-			Regions: []string{testenv.Region}, Buckets: []string{team + "-*"}})
-	}
-	tenant(t, "team-c", kbv1.AccountBindingSpec{AccountID: "999999999999", Buckets: []string{"team-c-*"}})
-
 	own := map[string]*kbv1.KnowledgeBase{
-		"team-a": knowledgeBase("team-a", "docs", "team-a-vectors", "team-a-docs"),
-		"team-b": knowledgeBase("team-b", "docs", "team-b-vectors", "team-b-docs"),
+		"team-a": knowledgeBase("team-a", "docs", "KBTEAMA001", "team-a-vectors", "team-a-docs"),
+		"team-b": knowledgeBase("team-b", "docs", "KBTEAMB001", "team-b-vectors", "team-b-docs"),
 	}
 	for _, kb := range own {
+		seed(t, kb)
 		g.Expect(env.Client.Create(ctx, kb)).To(gomega.Succeed())
 	}
 	for team, kb := range own {
-		eventually(g, func(g gomega.Gomega) {
-			c := conditionOf(g, kb, kbv1.VectorBucketPolicyInSyncCondition)
-			g.Expect(c).NotTo(gomega.BeNil())
-			g.Expect(c.Status).To(gomega.Equal(metav1.ConditionTrue), "%s: %s (binding: %s) (kb: %s)", team, c.Message, bindingStatus(team), kbStatus(kb))
-		}).Should(gomega.Succeed())
+		expectReady(g, kb, team)
 	}
 	// The writes reached moto, which allowed them only to the bucket's own
 	// team role: the manager's base identity holds sts:AssumeRole alone.
@@ -190,22 +302,13 @@ func TestTwoTenants(t *testing.T) {
 
 	// team-a-archive is team-a's, and no KnowledgeBase of team-a uses it, so
 	// any request on it would be the intruder's.
-	intruder := knowledgeBase("team-b", "intruder", "team-a-archive", "team-b-docs")
+	intruder := knowledgeBase("team-b", "intruder", "KBTEAMB001", "team-a-archive", "team-b-docs")
 	g.Expect(env.Client.Create(ctx, intruder)).To(gomega.Succeed())
-	eventually(g, func(g gomega.Gomega) {
-		c := conditionOf(g, intruder, kbv1.StalledCondition)
-		g.Expect(c).NotTo(gomega.BeNil())
-		g.Expect(c.Reason).To(gomega.Equal(kbv1.NotGrantedReason))
-		g.Expect(c.Message).To(gomega.ContainSubstring("team-a-archive"))
-	}).Should(gomega.Succeed())
+	g.Expect(expectStalled(g, intruder, kbv1.NotGrantedReason)).To(gomega.ContainSubstring("team-a-archive"))
 	g.Expect(calls.ForBucket("team-a-archive")).To(gomega.BeEmpty(), "no request for a bucket the binding does not grant")
 
-	stranger := knowledgeBase("team-c", "docs", "team-c-vectors", "team-c-docs")
+	stranger := knowledgeBase("team-c", "docs", "KBTEAMC001", "team-c-vectors", "team-c-docs")
 	g.Expect(env.Client.Create(ctx, stranger)).To(gomega.Succeed())
-	eventually(g, func(g gomega.Gomega) {
-		c := conditionOf(g, stranger, kbv1.StalledCondition)
-		g.Expect(c).NotTo(gomega.BeNil())
-		g.Expect(c.Reason).To(gomega.Equal(kbv1.AccountMismatchReason), c.Message)
-	}).Should(gomega.Succeed())
+	expectStalled(g, stranger, kbv1.AccountMismatchReason)
 	g.Expect(calls.ForBucket("team-c-vectors")).To(gomega.BeEmpty())
 }
