@@ -219,7 +219,7 @@ func TestAccountBindingValidation(t *testing.T) {
 		"no buckets":                        {func(s *kbv1.AccountBindingSpec) { s.Buckets = nil }, "spec.buckets"},
 		"a short account":                   {func(s *kbv1.AccountBindingSpec) { s.AccountID = "1234" }, "spec.accountId"},
 		"a region that is none":             {func(s *kbv1.AccountBindingSpec) { s.Regions = []string{"mars"} }, "spec.regions[0]"},
-		"a knowledge base pattern too long": {func(s *kbv1.AccountBindingSpec) { s.KnowledgeBaseIDs = []string{"KB123456789"} }, "spec.knowledgeBaseIds[0]"},
+		"a knowledge base pattern with a slash": {func(s *kbv1.AccountBindingSpec) { s.KnowledgeBaseIDs = []string{"KB/123456"} }, "spec.knowledgeBaseIds[0]"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

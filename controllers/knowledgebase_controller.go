@@ -200,8 +200,10 @@ func (r *KnowledgeBaseReconciler) reconcileDelete(ctx context.Context, obj *kbv1
 		if err := r.preconditions.reconcile(ctx, obj, p); err != nil {
 			return err
 		}
-		if err := r.policy.cleanup(ctx, obj, p); err != nil {
-			return err
+		if obj.HasVectorBucket() {
+			if err := r.policy.cleanup(ctx, obj, p); err != nil {
+				return err
+			}
 		}
 		if err := r.accessControl.cleanup(ctx, obj, p); err != nil {
 			return err

@@ -36,7 +36,7 @@ func newPreconditionsStep(c client.Reader, aws *awsclient.Factory, allowed Bucke
 // reconcile fills p.target and p.gate. It returns an error only when it
 // cannot tell (the cache failed); a block is not an error of this step.
 func (s *preconditionsStep) reconcile(ctx context.Context, obj *kbv1.KnowledgeBase, p *pass) error {
-	if bucket := obj.Spec.VectorBucket.Name; !s.allowed.Allows(bucket) {
+	if bucket := obj.Spec.VectorBucket.Name; obj.HasVectorBucket() && !s.allowed.Allows(bucket) {
 		p.gate.block(s.notAllowed("vector", bucket), concernPolicy, concernVersioning, concernIngestion)
 	}
 	if bucket := obj.Spec.Documents.Bucket; !s.allowed.Allows(bucket) {
@@ -100,6 +100,9 @@ const statementKeyIndex = "kbwarden.statementKey"
 // index registers statementKeyIndex on the manager's cache.
 func (s *preconditionsStep) index(ctx context.Context, indexer client.FieldIndexer) error {
 	return indexer.IndexField(ctx, &kbv1.KnowledgeBase{}, statementKeyIndex, func(o client.Object) []string {
+		if !o.(*kbv1.KnowledgeBase).HasVectorBucket() {
+			return nil // no vector bucket, no statement
+		}
 		return []string{s.defaults.statementKey(o.(*kbv1.KnowledgeBase))}
 	})
 }
@@ -112,6 +115,9 @@ func (s *preconditionsStep) index(ctx context.Context, indexer client.FieldIndex
 // through statementKeyIndex: no API or AWS call, and only the
 // KnowledgeBases that share the key.
 func (s *preconditionsStep) statementOwner(ctx context.Context, obj *kbv1.KnowledgeBase) (string, error) {
+	if !obj.HasVectorBucket() {
+		return "", nil
+	}
 	var list kbv1.KnowledgeBaseList
 	if err := s.client.List(ctx, &list, client.MatchingFields{statementKeyIndex: s.defaults.statementKey(obj)}); err != nil {
 		return "", err

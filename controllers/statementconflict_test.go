@@ -24,7 +24,7 @@ func TestSharedVectorBucket(t *testing.T) {
 	createBucket(t, bucket, "")
 
 	first := runbookKnowledgeBase("shared-first", bucket)
-	first.Spec.KnowledgeBaseID = "KBSHARED01"
+	first.Spec.Bedrock.KnowledgeBaseID = "KBSHARED01"
 	g.Expect(createKB(t, first)).To(gomega.Succeed())
 	eventually(g, func(g gomega.Gomega) {
 		g.Expect(condition(get(g, first), kbv1.VectorBucketPolicyInSyncCondition)).To(gomega.HaveField("Status", metav1.ConditionTrue))
@@ -32,7 +32,7 @@ func TestSharedVectorBucket(t *testing.T) {
 	time.Sleep(1100 * time.Millisecond) // creation timestamps are to the second
 
 	second := runbookKnowledgeBase("shared-second", bucket)
-	second.Spec.KnowledgeBaseID = "KBSHARED02"
+	second.Spec.Bedrock.KnowledgeBaseID = "KBSHARED02"
 	g.Expect(createKB(t, second)).To(gomega.Succeed())
 	eventually(g, func(g gomega.Gomega) {
 		got := get(g, second)

@@ -18,10 +18,9 @@ func newKB(mutate ...func(*kbv1.KnowledgeBase)) *kbv1.KnowledgeBase {
 	kb := &kbv1.KnowledgeBase{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "kb", Name: "sidekick-dev", Generation: 2},
 		Spec: kbv1.KnowledgeBaseSpec{
-			KnowledgeBaseID: "KB12345678",
-			DataSourceID:    "DS12345678",
-			VectorBucket:    kbv1.VectorBucketSpec{Name: "sidekick-kb-vectors-dev-275666109134"},
-			Documents:       kbv1.DocumentsSpec{Bucket: "acme-corp-docs", Prefix: "docs/"},
+			Bedrock:      &kbv1.BedrockSpec{KnowledgeBaseID: "KB12345678", DataSourceID: "DS12345678"},
+			VectorBucket: kbv1.VectorBucketSpec{Name: "sidekick-kb-vectors-dev-275666109134"},
+			Documents:    kbv1.DocumentsSpec{Bucket: "acme-corp-docs", Prefix: "docs/"},
 			AccessControl: &kbv1.AccessControlSpec{
 				Mode:   kbv1.AccessControlPerDocument,
 				Format: kbv1.ACLFormatQuick,

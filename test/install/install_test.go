@@ -475,8 +475,8 @@ func TestSampleMistakesAreRejected(t *testing.T) {
 			return unstructured.SetNestedField(u.Object, int64(275666109134), "spec", "accountId")
 		}, "spec.accountId"},
 		{"knowledge base ID of the wrong shape", func(u *unstructured.Unstructured) error {
-			return unstructured.SetNestedField(u.Object, "KB-1234", "spec", "knowledgeBaseId")
-		}, "spec.knowledgeBaseId"},
+			return unstructured.SetNestedField(u.Object, "KB-1234", "spec", "bedrock", "knowledgeBaseId")
+		}, "spec.bedrock.knowledgeBaseId"},
 		{"Global mode without globalFile", func(u *unstructured.Unstructured) error {
 			return unstructured.SetNestedField(u.Object, "Global", "spec", "accessControl", "mode")
 		}, "globalFile is required"},

@@ -114,7 +114,7 @@ func tenant(t *testing.T, team string, spec kbv1.AccountBindingSpec) {
 // knowledgeBase is a KnowledgeBase of team on the named buckets.
 func knowledgeBase(team, name, vectors, docs string) *kbv1.KnowledgeBase {
 	return &kbv1.KnowledgeBase{ObjectMeta: metav1.ObjectMeta{Namespace: team, Name: name}, Spec: kbv1.KnowledgeBaseSpec{
-		KnowledgeBaseID: "KBTENANT01", DataSourceID: "DSTENANT01", Region: testenv.Region,
+		Bedrock: &kbv1.BedrockSpec{KnowledgeBaseID: "KBTENANT01", DataSourceID: "DSTENANT01"}, Region: testenv.Region,
 		VectorBucket: kbv1.VectorBucketSpec{Name: vectors}, Documents: kbv1.DocumentsSpec{Bucket: docs, Prefix: "docs/"},
 	}}
 }
