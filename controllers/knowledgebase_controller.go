@@ -72,6 +72,8 @@ type KnowledgeBaseReconciler struct {
 	versioning    *versioningStep
 	accessControl *accessControlStep
 	ingestion     *ingestionStep
+	// quickIngestion is the ingestion step of spec.quick KnowledgeBases.
+	quickIngestion *quickIngestionStep
 }
 
 // NewKnowledgeBaseReconciler builds the reconciler and each of its steps,
@@ -89,16 +91,17 @@ func NewKnowledgeBaseReconciler(c Config) *KnowledgeBaseReconciler {
 	policy := newVectorBucketPolicyStep(c.Client, reader, ev, c.Clock)
 	access := newAccessControlStep(ev, c.Clock)
 	return &KnowledgeBaseReconciler{
-		client:        c.Client,
-		events:        ev,
-		clock:         c.Clock,
-		workers:       c.MaxConcurrentReconciles,
-		defaults:      defaults,
-		preconditions: newPreconditionsStep(c.Client, c.AWS, c.AllowedBuckets, defaults, c.Tenancy),
-		policy:        policy,
-		versioning:    newVersioningStep(ev, c.Clock),
-		accessControl: access,
-		ingestion:     newIngestionStep(c.Ingestion, ev, c.Clock, ingestionChecks{policy: policy.checks, acl: access.checks}),
+		client:         c.Client,
+		events:         ev,
+		clock:          c.Clock,
+		workers:        c.MaxConcurrentReconciles,
+		defaults:       defaults,
+		preconditions:  newPreconditionsStep(c.Client, c.AWS, c.AllowedBuckets, defaults, c.Tenancy),
+		policy:         policy,
+		versioning:     newVersioningStep(ev, c.Clock),
+		accessControl:  access,
+		ingestion:      newIngestionStep(c.Ingestion, ev, c.Clock, ingestionChecks{policy: policy.checks, acl: access.checks}),
+		quickIngestion: newQuickIngestionStep(c.Ingestion, ev, c.Clock, access.checks),
 	}
 }
 
@@ -143,7 +146,7 @@ func (r *KnowledgeBaseReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 		return ctrl.Result{}, r.reconcileSuspended(ctx, obj)
 	}
 	p := &pass{now: r.clock.Now()}
-	for _, s := range r.steps() {
+	for _, s := range r.steps(obj) {
 		if err := s.reconcile(ctx, obj, p); err != nil {
 			return ctrl.Result{}, err
 		}
@@ -158,9 +161,14 @@ func (r *KnowledgeBaseReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 
 // steps lists the steps in the order they run: what may be touched at all,
 // the vector bucket (ingestion reads its policy report), versioning, the
-// ACL files (ingestion reads their hash), then ingestion.
-func (r *KnowledgeBaseReconciler) steps() []step {
-	return []step{r.preconditions, r.policy, r.versioning, r.accessControl, r.ingestion}
+// ACL files (ingestion reads their hash), then ingestion, which is the
+// consumer's: Bedrock's jobs or Quick's refreshes.
+func (r *KnowledgeBaseReconciler) steps(obj *kbv1.KnowledgeBase) []step {
+	var ingest step = r.ingestion
+	if obj.Consumer() == kbv1.ConsumerQuick {
+		ingest = r.quickIngestion
+	}
+	return []step{r.preconditions, r.policy, r.versioning, r.accessControl, ingest}
 }
 
 // nextPass is when to look again: the drift-check interval (with jitter, so
@@ -219,6 +227,7 @@ func (r *KnowledgeBaseReconciler) reconcileDelete(ctx context.Context, obj *kbv1
 	r.versioning.forget(obj.UID)
 	r.accessControl.forget(obj.UID)
 	r.ingestion.forget(obj.UID, queueKey(obj))
+	r.quickIngestion.forget(obj.UID)
 	return nil
 }
 
