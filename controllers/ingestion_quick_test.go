@@ -125,7 +125,9 @@ func quickKnowledgeBase(name, id, bucket string, schedule *kbv1.RefreshScheduleS
 	return kb
 }
 
-func hourly() *kbv1.RefreshScheduleSpec { return &kbv1.RefreshScheduleSpec{Interval: kbv1.RefreshHourly} }
+func hourly() *kbv1.RefreshScheduleSpec {
+	return &kbv1.RefreshScheduleSpec{Interval: kbv1.RefreshHourly}
+}
 
 func exposureSamples(g gomega.Gomega, kb *kbv1.KnowledgeBase) (uint64, float64) {
 	o, err := metrics.ACLExposureWindow.GetMetricWithLabelValues(kb.Namespace, kb.Name)
@@ -200,9 +202,9 @@ func TestQuickRevocationIsEnforcedAtTheNextRefresh(t *testing.T) {
 	describes, lists := w.calls.Count("DescribeKnowledgeBase", ""), w.calls.Count("ListKnowledgeBaseRefreshSchedules", "")
 	listings = w.calls.Count("ListObjectsV2", bucket)
 	g.Expect(w.reconcile(t, kb)).To(gomega.Succeed())
-	g.Expect(w.calls.Count("DescribeKnowledgeBase", "")-describes).To(gomega.Equal(1))
-	g.Expect(w.calls.Count("ListKnowledgeBaseRefreshSchedules", "")-lists).To(gomega.Equal(1))
-	g.Expect(w.calls.Count("ListObjectsV2", bucket)-listings).To(gomega.Equal(aclListing))
+	g.Expect(w.calls.Count("DescribeKnowledgeBase", "") - describes).To(gomega.Equal(1))
+	g.Expect(w.calls.Count("ListKnowledgeBaseRefreshSchedules", "") - lists).To(gomega.Equal(1))
+	g.Expect(w.calls.Count("ListObjectsV2", bucket) - listings).To(gomega.Equal(aclListing))
 	g.Expect(w.calls.Count("UpdateKnowledgeBaseRefreshSchedule", "")).To(gomega.BeZero())
 	t.Logf("AWS calls of a steady-state pass at the interval: DescribeKnowledgeBase 1, ListKnowledgeBaseRefreshSchedules 1, S3 ListObjectsV2 %d", aclListing)
 
