@@ -15,6 +15,13 @@ import (
 // seen, by anyone comparing with the wall clock, as starting after
 // everything that happened before the jump. What a jump skips is only the
 // wait for a scheduled refresh: an hour of HOURLY schedule in a test.
+//
+// The flip side: after a jump the emulator's timestamps are ahead of the
+// client's clock, so a refresh that starts after a jump looks, to a client
+// comparing with its own clock, as if it started after anything the client
+// did up to the jump's size later. A test that checks "started after the
+// write" must make sure no refresh starts between the jump and the write
+// (Ingestions lists them), as test/e2e does.
 type JumpClock struct {
 	mu     sync.Mutex
 	offset time.Duration
