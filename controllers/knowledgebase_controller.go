@@ -145,6 +145,12 @@ func (r *KnowledgeBaseReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 	if obj.Spec.Suspend {
 		return ctrl.Result{}, r.reconcileSuspended(ctx, obj)
 	}
+	if obj.KnowledgeBaseID() == "" {
+		// Stored before the consumer field existed: the API server admits
+		// no new object like it, and the edit that fixes it is allowed.
+		return ctrl.Result{}, stalling(kbv1.InvalidSpecReason, "the spec names no knowledge base: set spec.bedrock {knowledgeBaseId, dataSourceId} "+
+			"(where spec.knowledgeBaseId and spec.dataSourceId were before v1alpha1 named the consumer) or spec.quick {knowledgeBaseId}")
+	}
 	p := &pass{now: r.clock.Now()}
 	for _, s := range r.steps(obj) {
 		if err := s.reconcile(ctx, obj, p); err != nil {
