@@ -49,8 +49,9 @@ type quickIngestionAPI interface {
 //     is enabled for it, is the shortest), or reports it when Unmanaged;
 //   - it follows the latest ingestion, and counts an ACL change as enforced
 //     only once an ingestion that started after the ACL files were written
-//     has COMPLETED (assumeIncludes, the rule the Bedrock step applies to a
-//     job it did not start), so nothing is reported enforced early;
+//     (by a margin for clock skew: quickClockMargin) has COMPLETED, the rule
+//     the Bedrock step applies to a job it did not start, so nothing is
+//     reported enforced early;
 //   - until then, IngestionSucceeded says Pending and when the change takes
 //     effect (the next scheduled refresh, or never without an enabled
 //     schedule: NoRefreshSchedule), and Reconciling stays True;
@@ -207,11 +208,19 @@ func (p *quickPass) classify(err error, doing string) error {
 	return classifyAWS(err, "quicksight "+doing+" on knowledge base "+p.kbID, p.obj.GetInterval())
 }
 
+// quickClockMargin is how much later than a write, by kbwarden's clock,
+// a Quick ingestion must have started (by Quick's) to count as having read
+// it. It covers the skew between the node's clock and AWS's, which would
+// otherwise let an ingestion that started just before the write count as
+// enforcing it. Refreshes are at least an hour apart, so the margin costs
+// nothing but, at worst, one refresh that started within it.
+const quickClockMargin = 30 * time.Second
+
 // fromSummary converts Quick's LatestIngestionSummary. kbwarden starts no
 // Quick ingestion, so every one is External; what it ingests is known only
 // when it is the same ingestion as before (kept from then), or when it
-// started after the ACL files were written or the documents were first
-// seen (assumeIncludes). An unknown value never counts as ingested.
+// started quickClockMargin after the ACL files were written or the
+// documents were first seen. An unknown value never counts as ingested.
 func (p *quickPass) fromSummary(s *qt.KnowledgeBaseIngestionSummary) *kbv1.IngestionJob {
 	j := &kbv1.IngestionJob{ID: aws.ToString(s.IngestionId), Status: string(s.IngestionStatus), Trigger: string(ingestion.TriggerExternal),
 		StartedAt: metaTime(s.StartTime), UpdatedAt: metaTime(s.EndTime)}
@@ -222,7 +231,14 @@ func (p *quickPass) fromSummary(s *qt.KnowledgeBaseIngestionSummary) *kbv1.Inges
 		j.ACLHash, j.DocumentsFingerprint = prev.ACLHash, prev.DocumentsFingerprint
 		return j
 	}
-	assumeIncludes(j, p.acl)
+	if j.StartedAt != nil {
+		if t := p.acl.lastSyncTime; t != nil && j.StartedAt.Time.After(latestInstant(t).Add(quickClockMargin)) {
+			j.ACLHash = p.acl.aclHash
+		}
+		if t := p.acl.documentsChangedAt; t != nil && j.StartedAt.Time.After(latestInstant(t).Add(quickClockMargin)) {
+			j.DocumentsFingerprint = p.acl.fingerprint
+		}
+	}
 	return j
 }
 

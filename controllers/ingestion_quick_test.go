@@ -414,3 +414,33 @@ func TestQuickIncompleteIngestionIsNotEnforcement(t *testing.T) {
 	g.Expect(strings.Join(w.eventsSeen(), "\n")).To(gomega.ContainSubstring("Warning Incomplete Quick ingestion"))
 	g.Expect(condition(kb, kbv1.ReadyCondition)).To(gomega.HaveField("Status", metav1.ConditionFalse))
 }
+
+// TestQuickIngestionMustStartClearlyAfterTheWrite: a refresh started in
+// the console seconds after the ACL files were written may have started
+// before them by AWS's clock, so it does not count as enforcing them; the
+// next refresh does.
+func TestQuickIngestionMustStartClearlyAfterTheWrite(t *testing.T) {
+	t.Parallel()
+	g := gomega.NewWithT(t)
+	w := newQuickWorld(t, quickemu.Config{HourlyRefresh: true, RunningFor: time.Minute})
+	bucket := "kbw-quick-margin"
+	createBucket(t, bucket, "")
+	putDocs(t, bucket, "docs/hr/review", 2)
+	w.seed(t, bucket, bucket, quickemu.ACLPerDocument, nil)
+	kb := quickKnowledgeBase("quick-margin", bucket, bucket, hourly(), kbv1.ACLRule{Prefix: "docs/", Allow: []kbv1.ACLEntry{group("HR")}})
+	g.Expect(reasonOf(w.reconcile(t, kb), "")).To(gomega.Equal(kbv1.IngestionPendingReason))
+
+	w.clock.Step(10 * time.Second)
+	console, err := w.emu.StartIngestion(testenv.AccountID, bucket)
+	g.Expect(err).NotTo(gomega.HaveOccurred())
+	w.clock.Step(2 * time.Minute)
+	err = w.reconcile(t, kb)
+	g.Expect(reasonOf(err, "")).To(gomega.Equal(kbv1.IngestionPendingReason), "completed, but too close to the write: %v", err)
+	g.Expect(kb.Status.Ingestion.LastSuccessfulJob.ID).To(gomega.Equal(console))
+	g.Expect(kb.Status.Ingestion.LastSuccessfulJob.ACLHash).To(gomega.BeEmpty())
+	g.Expect(condition(kb, kbv1.IngestionSucceededCondition).Message).To(gomega.ContainSubstring("not enforced yet"))
+
+	w.clock.Step(time.Hour)
+	g.Expect(w.reconcile(t, kb)).To(gomega.Succeed())
+	g.Expect(kb.Status.Ingestion.LastSuccessfulJob.ACLHash).To(gomega.Equal(kb.Status.AccessControl.ACLHash), "the scheduled refresh an hour later counts")
+}
