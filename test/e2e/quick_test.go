@@ -39,7 +39,7 @@ func TestQuickKnowledgeBaseAsAUser(t *testing.T) {
 		kubectl(t, "apply", "--server-side", "-f", "config/samples/accountbinding.yaml")
 		g.Expect(kubectl(t, "apply", "--server-side", "-k", scenario.QuickSampleDir)).To(gomega.ContainSubstring(scenario.QuickSampleName + " serverside-applied"))
 		kubectl(t, "wait", "--for=condition=AccessControlInSync", kb, "--timeout=120s")
-		eventually(g, func(g gomega.Gomega) {
+		slowly(g, func(g gomega.Gomega) {
 			got := quickKB(g)
 			g.Expect(got.Status.Ingestion).NotTo(gomega.BeNil())
 			g.Expect(got.Status.Ingestion.Schedule).To(gomega.HaveField("Interval", "HOURLY"), "kbwarden created the declared schedule")
@@ -58,7 +58,7 @@ func TestQuickKnowledgeBaseAsAUser(t *testing.T) {
 		g := gomega.NewWithT(t)
 		_, _, err := suite.quick.SkipToNextRefresh(scenario.Account, scenario.QuickKnowledgeBaseID)
 		g.Expect(err).NotTo(gomega.HaveOccurred())
-		eventually(g, func(g gomega.Gomega) { g.Expect(enforced(quickKB(g))).To(gomega.BeTrue()) }).Should(gomega.Succeed())
+		slowly(g, func(g gomega.Gomega) { g.Expect(enforced(quickKB(g))).To(gomega.BeTrue()) }).Should(gomega.Succeed())
 		kubectl(t, "wait", "--for=condition=Ready", kb, "--timeout=60s")
 		g.Expect(contractors()).To(gomega.Equal(scenario.HRDocuments()))
 	})
@@ -75,7 +75,7 @@ func TestQuickKnowledgeBaseAsAUser(t *testing.T) {
 		kubectl(t, "apply", "--server-side", "-f", file)
 
 		var pending *kbv1.KnowledgeBase
-		eventually(g, func(g gomega.Gomega) {
+		slowly(g, func(g gomega.Gomega) {
 			pending = quickKB(g)
 			g.Expect(pending.Status.AccessControl.ACLHash).NotTo(gomega.Equal(before.Status.AccessControl.ACLHash))
 			c := apimeta.FindStatusCondition(pending.Status.Conditions, kbv1.IngestionSucceededCondition)
@@ -92,7 +92,7 @@ func TestQuickKnowledgeBaseAsAUser(t *testing.T) {
 		at, jumped, err := suite.quick.SkipToNextRefresh(scenario.Account, scenario.QuickKnowledgeBaseID)
 		g.Expect(err).NotTo(gomega.HaveOccurred())
 		var done *kbv1.KnowledgeBase
-		eventually(g, func(g gomega.Gomega) {
+		slowly(g, func(g gomega.Gomega) {
 			done = quickKB(g)
 			g.Expect(enforced(done)).To(gomega.BeTrue())
 		}).Should(gomega.Succeed())
@@ -140,4 +140,12 @@ func enforced(kb *kbv1.KnowledgeBase) bool {
 	st := kb.Status
 	return st.AccessControl != nil && st.Ingestion != nil && st.Ingestion.LastSuccessfulJob != nil &&
 		st.Ingestion.LastSuccessfulJob.Status == "COMPLETED" && st.Ingestion.LastSuccessfulJob.ACLHash == st.AccessControl.ACLHash
+}
+
+// slowly is eventually at one kubectl call a second: the Quick story waits
+// on the manager's polls of Quick (every --ingestion-poll-min, 5s), and a
+// kubectl process four times a second would only take CPU from the other
+// packages' tests that run beside this one.
+func slowly(g gomega.Gomega, f any) gomega.AsyncAssertion {
+	return g.Eventually(f).WithTimeout(90 * time.Second).WithPolling(time.Second)
 }
