@@ -213,14 +213,14 @@ func TestAccountBindingValidation(t *testing.T) {
 		mutate  func(*kbv1.AccountBindingSpec)
 		message string
 	}{
-		"a role in another account":         {func(s *kbv1.AccountBindingSpec) { s.RoleARN = "arn:aws:iam::999999999999:role/kbwarden/team-a" }, "roleArn must be a role in accountId's account"},
-		"a character class":                 {func(s *kbv1.AccountBindingSpec) { s.Buckets = []string{"team-[ab]-*"} }, "bucket patterns take only * and ? wildcards"},
-		"a prefix ending in a slash":        {func(s *kbv1.AccountBindingSpec) { s.Buckets = []string{"acme-docs/team-a/"} }, "write bucket/prefix/* for the keys under a prefix"},
-		"an upper-case bucket":              {func(s *kbv1.AccountBindingSpec) { s.Buckets = []string{"Team-A"} }, "a bucket pattern is a bucket name"},
-		"no buckets":                        {func(s *kbv1.AccountBindingSpec) { s.Buckets = nil }, "spec.buckets"},
-		"a short account":                   {func(s *kbv1.AccountBindingSpec) { s.AccountID = "1234" }, "spec.accountId"},
-		"a region that is none":             {func(s *kbv1.AccountBindingSpec) { s.Regions = []string{"mars"} }, "spec.regions[0]"},
-		"a knowledge base pattern too long": {func(s *kbv1.AccountBindingSpec) { s.KnowledgeBaseIDs = []string{"KB123456789"} }, "spec.knowledgeBaseIds[0]"},
+		"a role in another account":             {func(s *kbv1.AccountBindingSpec) { s.RoleARN = "arn:aws:iam::999999999999:role/kbwarden/team-a" }, "roleArn must be a role in accountId's account"},
+		"a character class":                     {func(s *kbv1.AccountBindingSpec) { s.Buckets = []string{"team-[ab]-*"} }, "bucket patterns take only * and ? wildcards"},
+		"a prefix ending in a slash":            {func(s *kbv1.AccountBindingSpec) { s.Buckets = []string{"acme-docs/team-a/"} }, "write bucket/prefix/* for the keys under a prefix"},
+		"an upper-case bucket":                  {func(s *kbv1.AccountBindingSpec) { s.Buckets = []string{"Team-A"} }, "a bucket pattern is a bucket name"},
+		"no buckets":                            {func(s *kbv1.AccountBindingSpec) { s.Buckets = nil }, "spec.buckets"},
+		"a short account":                       {func(s *kbv1.AccountBindingSpec) { s.AccountID = "1234" }, "spec.accountId"},
+		"a region that is none":                 {func(s *kbv1.AccountBindingSpec) { s.Regions = []string{"mars"} }, "spec.regions[0]"},
+		"a knowledge base pattern with a slash": {func(s *kbv1.AccountBindingSpec) { s.KnowledgeBaseIDs = []string{"KB/123456"} }, "spec.knowledgeBaseIds[0]"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

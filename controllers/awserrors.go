@@ -29,6 +29,9 @@ func classifyAWS(err error, doing string, interval time.Duration) error {
 			Err: fmt.Errorf("%s: AWS rejected kbwarden's credentials (check IRSA or Pod Identity for the manager's service account, and the node's clock): %w", doing, errors.New(awserr.Describe(err)))}
 	case awserr.Throttled:
 		return &TransientError{Reason: kbv1.ThrottledReason, Err: fmt.Errorf("%s: AWS throttled the call, retrying with backoff: %w", doing, err)}
+	case awserr.LimitExceeded:
+		// Re-checked every interval: someone may remove what fills the limit.
+		return &StallingError{Reason: kbv1.LimitExceededReason, RetryAfter: interval, Err: fmt.Errorf("%s: an AWS limit was reached: %w", doing, errors.New(awserr.Describe(err)))}
 	case awserr.Invalid:
 		// Re-checked every interval: the cause may be outside the spec (a
 		// role principal created later, a knowledge base not yet ACTIVE).

@@ -106,8 +106,8 @@ func (s *ingestionStep) reconcile(ctx context.Context, obj *kbv1.KnowledgeBase, 
 		s.queue.Forget(queueKey(obj)) // a blocked KnowledgeBase holds no place in line
 		return nil
 	}
-	ip := &ingestionPass{s: s, obj: obj, t: p.target, api: p.target.clients.BedrockAgent, kbID: obj.Spec.KnowledgeBaseID,
-		dsID: obj.Spec.DataSourceID, account: p.target.account + "/" + p.target.region, now: p.now, policy: p.policy}
+	ip := &ingestionPass{s: s, obj: obj, t: p.target, api: p.target.clients.BedrockAgent, kbID: obj.KnowledgeBaseID(),
+		dsID: obj.DataSourceID(), account: p.target.account + "/" + p.target.region, now: p.now, policy: p.policy}
 	if p.acl != nil {
 		ip.acl = *p.acl
 	}

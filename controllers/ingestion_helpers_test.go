@@ -57,7 +57,7 @@ func putDocs(t *testing.T, bucket, prefix string, n int) {
 // the runbook's knowledge-base/* source ARN scope.
 func ingestionKnowledgeBase(name string, k ingestionKB) *kbv1.KnowledgeBase {
 	kb := newKnowledgeBase(name)
-	kb.Spec.KnowledgeBaseID, kb.Spec.DataSourceID, kb.Spec.Region = k.kbID, k.dsID, testenv.Region
+	kb.Spec.Bedrock, kb.Spec.Region = &kbv1.BedrockSpec{KnowledgeBaseID: k.kbID, DataSourceID: k.dsID}, testenv.Region
 	kb.Spec.VectorBucket = kbv1.VectorBucketSpec{Name: k.vectors, Policy: &kbv1.BucketPolicySpec{SourceArnScope: kbv1.SourceArnAccount}}
 	kb.Spec.Documents = kbv1.DocumentsSpec{Bucket: k.docs, Prefix: "docs/"}
 	return kb

@@ -75,6 +75,8 @@ type KnowledgeBaseReconciler struct {
 	versioning    *versioningStep
 	accessControl *accessControlStep
 	ingestion     *ingestionStep
+	// quickIngestion is the ingestion step of spec.quick KnowledgeBases.
+	quickIngestion *quickIngestionStep
 }
 
 // NewKnowledgeBaseReconciler builds the reconciler and each of its steps,
@@ -92,17 +94,18 @@ func NewKnowledgeBaseReconciler(c Config) *KnowledgeBaseReconciler {
 	policy := newVectorBucketPolicyStep(c.Client, reader, ev, c.Clock)
 	access := newAccessControlStep(ev, c.Clock)
 	return &KnowledgeBaseReconciler{
-		client:        c.Client,
-		events:        ev,
-		clock:         c.Clock,
-		workers:       c.MaxConcurrentReconciles,
-		defaults:      defaults,
-		stale:         newStaleReads(),
-		preconditions: newPreconditionsStep(c.Client, c.AWS, c.AllowedBuckets, defaults, c.Tenancy),
-		policy:        policy,
-		versioning:    newVersioningStep(ev, c.Clock),
-		accessControl: access,
-		ingestion:     newIngestionStep(c.Ingestion, ev, c.Clock, ingestionChecks{policy: policy.checks, acl: access.checks}),
+		client:         c.Client,
+		events:         ev,
+		clock:          c.Clock,
+		workers:        c.MaxConcurrentReconciles,
+		defaults:       defaults,
+		stale:          newStaleReads(),
+		preconditions:  newPreconditionsStep(c.Client, c.AWS, c.AllowedBuckets, defaults, c.Tenancy),
+		policy:         policy,
+		versioning:     newVersioningStep(ev, c.Clock),
+		accessControl:  access,
+		ingestion:      newIngestionStep(c.Ingestion, ev, c.Clock, ingestionChecks{policy: policy.checks, acl: access.checks}),
+		quickIngestion: newQuickIngestionStep(c.Ingestion, ev, c.Clock, access.checks),
 	}
 }
 
@@ -151,8 +154,14 @@ func (r *KnowledgeBaseReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 	if obj.Spec.Suspend {
 		return ctrl.Result{}, r.reconcileSuspended(ctx, obj)
 	}
+	if obj.KnowledgeBaseID() == "" {
+		// Stored before the consumer field existed: the API server admits
+		// no new object like it, and the edit that fixes it is allowed.
+		return ctrl.Result{}, stalling(kbv1.InvalidSpecReason, "the spec names no knowledge base: set spec.bedrock {knowledgeBaseId, dataSourceId} "+
+			"(where spec.knowledgeBaseId and spec.dataSourceId were before v1alpha1 named the consumer) or spec.quick {knowledgeBaseId}")
+	}
 	p := &pass{now: r.clock.Now()}
-	for _, s := range r.steps() {
+	for _, s := range r.steps(obj) {
 		if err := s.reconcile(ctx, obj, p); err != nil {
 			return ctrl.Result{}, err
 		}
@@ -167,9 +176,14 @@ func (r *KnowledgeBaseReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 
 // steps lists the steps in the order they run: what may be touched at all,
 // the vector bucket (ingestion reads its policy report), versioning, the
-// ACL files (ingestion reads their hash), then ingestion.
-func (r *KnowledgeBaseReconciler) steps() []step {
-	return []step{r.preconditions, r.policy, r.versioning, r.accessControl, r.ingestion}
+// ACL files (ingestion reads their hash), then ingestion, which is the
+// consumer's: Bedrock's jobs or Quick's refreshes.
+func (r *KnowledgeBaseReconciler) steps(obj *kbv1.KnowledgeBase) []step {
+	var ingest step = r.ingestion
+	if obj.Consumer() == kbv1.ConsumerQuick {
+		ingest = r.quickIngestion
+	}
+	return []step{r.preconditions, r.policy, r.versioning, r.accessControl, ingest}
 }
 
 // nextPass is when to look again: the drift-check interval (with jitter, so
@@ -209,8 +223,10 @@ func (r *KnowledgeBaseReconciler) reconcileDelete(ctx context.Context, obj *kbv1
 		if err := r.preconditions.reconcile(ctx, obj, p); err != nil {
 			return err
 		}
-		if err := r.policy.cleanup(ctx, obj, p); err != nil {
-			return err
+		if obj.HasVectorBucket() {
+			if err := r.policy.cleanup(ctx, obj, p); err != nil {
+				return err
+			}
 		}
 		if err := r.accessControl.cleanup(ctx, obj, p); err != nil {
 			return err
@@ -227,6 +243,7 @@ func (r *KnowledgeBaseReconciler) reconcileDelete(ctx context.Context, obj *kbv1
 	r.versioning.forget(obj.UID)
 	r.accessControl.forget(obj)
 	r.ingestion.forget(obj.UID, queueKey(obj))
+	r.quickIngestion.forget(obj.UID)
 	return nil
 }
 

@@ -48,7 +48,7 @@ func TestLifecycle(t *testing.T) {
 	createBucket(t, lifecycleKB.vectors, "")
 	createBucket(t, lifecycleKB.docs, "")
 	kb := newKnowledgeBase("lifecycle")
-	kb.Spec.KnowledgeBaseID, kb.Spec.DataSourceID = lifecycleKB.kbID, lifecycleKB.dsID
+	kb.Spec.Bedrock = &kbv1.BedrockSpec{KnowledgeBaseID: lifecycleKB.kbID, DataSourceID: lifecycleKB.dsID}
 	kb.Spec.VectorBucket.Name, kb.Spec.Documents.Bucket = lifecycleKB.vectors, lifecycleKB.docs
 	g.Expect(env.Client.Create(ctx, kb)).To(gomega.Succeed())
 

@@ -136,7 +136,7 @@ func TestOverlappingACLFiles(t *testing.T) {
 	newer.Spec.VectorBucket.Name = bucket + "-vectors2"
 	createBucket(t, newer.Spec.VectorBucket.Name, "")
 	newer.Spec.Documents.Prefix = "docs/hr/"
-	jobsBefore, err := emu.Jobs(ctx, newer.Spec.KnowledgeBaseID, newer.Spec.DataSourceID)
+	jobsBefore, err := emu.Jobs(ctx, newer.Spec.Bedrock.KnowledgeBaseID, newer.Spec.Bedrock.DataSourceID)
 	if err != nil {
 		jobsBefore = nil // not seeded yet
 	}
@@ -151,7 +151,7 @@ func TestOverlappingACLFiles(t *testing.T) {
 	}).Should(gomega.Succeed())
 	got, _ := sidecarACL(g, bucket, "docs/hr/a.txt.metadata.json")
 	g.Expect(got).To(gomega.ConsistOf(allowGroup("staff")), "the older KnowledgeBase's rules stay in force")
-	g.Expect(emu.Jobs(ctx, newer.Spec.KnowledgeBaseID, newer.Spec.DataSourceID)).To(gomega.HaveLen(len(jobsBefore)), "the newer starts no job")
+	g.Expect(emu.Jobs(ctx, newer.Spec.Bedrock.KnowledgeBaseID, newer.Spec.Bedrock.DataSourceID)).To(gomega.HaveLen(len(jobsBefore)), "the newer starts no job")
 	g.Expect(condition(get(g, older), kbv1.AccessControlInSyncCondition)).To(gomega.HaveField("Status", metav1.ConditionTrue))
 
 	g.Expect(env.Client.Delete(ctx, older)).To(gomega.Succeed())
@@ -295,7 +295,7 @@ func TestNewDataSourceStartsOver(t *testing.T) {
 	firstJobDone(t, g, kb, k)
 	old := lastJob(get(g, kb)).ID
 
-	g.Expect(updateKB(ctx, kb, func(kb *kbv1.KnowledgeBase) { kb.Spec.DataSourceID = "DSNEWDS002" })).To(gomega.Succeed())
+	g.Expect(updateKB(ctx, kb, func(kb *kbv1.KnowledgeBase) { kb.Spec.Bedrock.DataSourceID = "DSNEWDS002" })).To(gomega.Succeed())
 	eventually(g, func(g gomega.Gomega) {
 		got := get(g, kb)
 		g.Expect(got.Status.Ingestion.DataSource).To(gomega.Equal(k.kbID + "/DSNEWDS002"))

@@ -36,7 +36,7 @@ func newPreconditionsStep(c client.Reader, aws *awsclient.Factory, allowed Bucke
 // reconcile fills p.target and p.gate. It returns an error only when it
 // cannot tell (the cache failed); a block is not an error of this step.
 func (s *preconditionsStep) reconcile(ctx context.Context, obj *kbv1.KnowledgeBase, p *pass) error {
-	if bucket := obj.Spec.VectorBucket.Name; !s.allowed.Allows(bucket) {
+	if bucket := obj.Spec.VectorBucket.Name; obj.HasVectorBucket() && !s.allowed.Allows(bucket) {
 		p.gate.block(s.notAllowed("vector", bucket), concernPolicy, concernVersioning, concernIngestion)
 	}
 	if bucket := obj.Spec.Documents.Bucket; !s.allowed.Allows(bucket) {
@@ -120,6 +120,9 @@ func (s *preconditionsStep) index(ctx context.Context, indexer client.FieldIndex
 // statementKeys is statementKeyIndex's value of a KnowledgeBase.
 func (s *preconditionsStep) statementKeys(o client.Object) []string {
 	kb := o.(*kbv1.KnowledgeBase)
+	if !kb.HasVectorBucket() {
+		return nil // no vector bucket, no statement
+	}
 	return []string{s.defaults.statementKey(kb, kb.Spec.AccountID)}
 }
 
@@ -138,6 +141,9 @@ func (s *preconditionsStep) statementKeys(o client.Object) []string {
 // manager's (Optional, from STS, cached). No API call, and no AWS call
 // beyond that cached one.
 func (s *preconditionsStep) statementOwner(ctx context.Context, obj *kbv1.KnowledgeBase, account string) (string, error) {
+	if !obj.HasVectorBucket() {
+		return "", nil
+	}
 	keys := []string{s.defaults.statementKey(obj, account)}
 	if account != "" {
 		keys = append(keys, s.defaults.statementKey(obj, ""))

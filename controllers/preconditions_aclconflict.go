@@ -32,20 +32,32 @@ const (
 	exactKeyEnd = "\x00"
 )
 
-// aclScopes lists where obj writes ACL files, each as "bucket|scope". The
-// bookkeeping folder is per KnowledgeBase and never overlaps another's.
+// aclScopes lists where obj writes ACL files, each as "bucket|kind|scope".
+// Scopes of different kinds never share a file, so they are compared only
+// within a kind: sidecars next to the documents ("d", key + .metadata.json
+// of a document), sidecars in a parallel tree ("m", metadataPrefix + the
+// document's key; no document lies there, so a "d" tree above it writes
+// nothing in it), and global files ("g", one exact key). The bookkeeping
+// folder is per KnowledgeBase and never overlaps another's.
 func aclScopes(obj *kbv1.KnowledgeBase) []string {
 	ac := obj.Spec.AccessControl
 	bucket := obj.Spec.Documents.Bucket + "|"
 	switch obj.AccessControlMode() {
 	case kbv1.AccessControlPerDocument:
-		// Sidecars lie next to the documents, or in the parallel tree
-		// (metadataPrefix + the document's key).
-		return []string{bucket + ac.MetadataPrefix + obj.Spec.Documents.Prefix}
+		if ac.MetadataPrefix != "" {
+			return []string{bucket + "m|" + ac.MetadataPrefix + obj.Spec.Documents.Prefix}
+		}
+		return []string{bucket + "d|" + obj.Spec.Documents.Prefix}
 	case kbv1.AccessControlGlobal:
-		return []string{bucket + ac.GlobalFile + exactKeyEnd}
+		return []string{bucket + "g|" + ac.GlobalFile + exactKeyEnd}
 	}
 	return nil
+}
+
+// scopeStart is where the key part of a scope begins, after "bucket|kind|".
+func scopeStart(scope string) int {
+	bucketEnd := strings.IndexByte(scope, '|') + 1
+	return bucketEnd + strings.IndexByte(scope[bucketEnd:], '|') + 1
 }
 
 // indexACLScopes registers the two scope indexes on the manager's cache.
@@ -58,8 +70,7 @@ func indexACLScopes(ctx context.Context, indexer client.FieldIndexer) error {
 	return indexer.IndexField(ctx, &kbv1.KnowledgeBase{}, aclScopeIndex, func(o client.Object) []string {
 		var keys []string
 		for _, s := range aclScopes(o.(*kbv1.KnowledgeBase)) {
-			bucketEnd := strings.IndexByte(s, '|') + 1
-			for i := bucketEnd; i <= len(s); i++ {
+			for i := scopeStart(s); i <= len(s); i++ {
 				keys = append(keys, s[:i])
 			}
 		}
@@ -75,7 +86,7 @@ func indexACLScopes(ctx context.Context, indexer client.FieldIndexer) error {
 func (s *preconditionsStep) aclConflict(ctx context.Context, obj *kbv1.KnowledgeBase) (blocked, err error) {
 	for _, scope := range aclScopes(obj) {
 		lookups := []client.MatchingFields{{aclScopeIndex: scope}}
-		for i := strings.IndexByte(scope, '|') + 1; i < len(scope); i++ {
+		for i := scopeStart(scope); i < len(scope); i++ {
 			lookups = append(lookups, client.MatchingFields{aclScopeExactIndex: scope[:i]})
 		}
 		for _, fields := range lookups {

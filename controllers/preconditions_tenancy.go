@@ -73,9 +73,11 @@ func grantRequest(obj *kbv1.KnowledgeBase, region string) tenancy.Request {
 	r := tenancy.Request{
 		AccountID:        obj.Spec.AccountID,
 		Region:           region,
-		KnowledgeBaseIDs: []string{obj.Spec.KnowledgeBaseID},
-		Buckets:          []tenancy.Location{{Field: "spec.vectorBucket.name", Bucket: obj.Spec.VectorBucket.Name}},
+		KnowledgeBaseIDs: []string{obj.KnowledgeBaseID()},
 		Prefixes:         []tenancy.Location{{Field: "spec.documents.prefix", Bucket: docs.Bucket, Key: docs.Prefix}},
+	}
+	if obj.HasVectorBucket() {
+		r.Buckets = append(r.Buckets, tenancy.Location{Field: "spec.vectorBucket.name", Bucket: obj.Spec.VectorBucket.Name})
 	}
 	if docs.Versioning != "" && docs.Versioning != kbv1.VersioningUnmanaged {
 		r.Buckets = append(r.Buckets, tenancy.Location{Field: "spec.documents.versioning", Bucket: docs.Bucket})

@@ -29,7 +29,7 @@ func TestSharedVectorBucket(t *testing.T) {
 	createBucket(t, bucket, "")
 
 	first := runbookKnowledgeBase("shared-first", bucket)
-	first.Spec.KnowledgeBaseID = "KBSHARED01"
+	first.Spec.Bedrock.KnowledgeBaseID = "KBSHARED01"
 	g.Expect(createKB(t, first)).To(gomega.Succeed())
 	eventually(g, func(g gomega.Gomega) {
 		g.Expect(condition(get(g, first), kbv1.VectorBucketPolicyInSyncCondition)).To(gomega.HaveField("Status", metav1.ConditionTrue))
@@ -37,7 +37,7 @@ func TestSharedVectorBucket(t *testing.T) {
 	time.Sleep(1100 * time.Millisecond) // creation timestamps are to the second
 
 	second := runbookKnowledgeBase("shared-second", bucket)
-	second.Spec.KnowledgeBaseID = "KBSHARED02"
+	second.Spec.Bedrock.KnowledgeBaseID = "KBSHARED02"
 	g.Expect(createKB(t, second)).To(gomega.Succeed())
 	eventually(g, func(g gomega.Gomega) {
 		got := get(g, second)
@@ -117,7 +117,7 @@ func TestStatementOwner(t *testing.T) {
 	kbIn := func(ns, name, vectors, docs, account string, created metav1.Time) *kbv1.KnowledgeBase {
 		return &kbv1.KnowledgeBase{
 			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, UID: types.UID(ns + "/" + name), CreationTimestamp: created},
-			Spec: kbv1.KnowledgeBaseSpec{KnowledgeBaseID: "KBOWNER001", DataSourceID: "DSOWNER001", Region: "us-east-1", AccountID: account,
+			Spec: kbv1.KnowledgeBaseSpec{Bedrock: &kbv1.BedrockSpec{KnowledgeBaseID: "KBOWNER001", DataSourceID: "DSOWNER001"}, Region: "us-east-1", AccountID: account,
 				VectorBucket: kbv1.VectorBucketSpec{Name: vectors}, Documents: kbv1.DocumentsSpec{Bucket: docs, Prefix: "docs/"}},
 		}
 	}

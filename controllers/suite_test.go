@@ -191,10 +191,9 @@ func newKnowledgeBase(name string) *kbv1.KnowledgeBase {
 	return &kbv1.KnowledgeBase{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default"},
 		Spec: kbv1.KnowledgeBaseSpec{
-			KnowledgeBaseID: idFor("K", name),
-			DataSourceID:    idFor("D", name),
-			VectorBucket:    kbv1.VectorBucketSpec{Name: "sidekick-kb-vectors-dev-275666109134"},
-			Documents:       kbv1.DocumentsSpec{Bucket: "acme-corp-docs", Prefix: "docs/"},
+			Bedrock:      &kbv1.BedrockSpec{KnowledgeBaseID: idFor("K", name), DataSourceID: idFor("D", name)},
+			VectorBucket: kbv1.VectorBucketSpec{Name: "sidekick-kb-vectors-dev-275666109134"},
+			Documents:    kbv1.DocumentsSpec{Bucket: "acme-corp-docs", Prefix: "docs/"},
 		},
 	}
 }
@@ -211,9 +210,9 @@ func idFor(prefix, name string) string {
 // creates kb and deletes it when the test ends.
 func createKB(t *testing.T, kb *kbv1.KnowledgeBase) error {
 	t.Helper()
-	err := emu.AddKnowledgeBase(bedrockemu.KnowledgeBase{ID: kb.Spec.KnowledgeBaseID,
+	err := emu.AddKnowledgeBase(bedrockemu.KnowledgeBase{ID: kb.Spec.Bedrock.KnowledgeBaseID,
 		VectorStore: bedrockemu.VectorStore{Bucket: kb.Spec.VectorBucket.Name},
-		DataSources: []bedrockemu.DataSource{{ID: kb.Spec.DataSourceID, Bucket: kb.Spec.Documents.Bucket, Prefix: kb.Spec.Documents.Prefix,
+		DataSources: []bedrockemu.DataSource{{ID: kb.Spec.Bedrock.DataSourceID, Bucket: kb.Spec.Documents.Bucket, Prefix: kb.Spec.Documents.Prefix,
 			AccessControl: kb.AccessControlMode() != kbv1.AccessControlNone}}})
 	if err != nil && !strings.Contains(err.Error(), "already exists") {
 		return err

@@ -76,12 +76,12 @@ func TestCRDValidation(t *testing.T) {
 			},
 		},
 		"knowledgeBaseId too short": {
-			mutate:  func(kb *kbv1.KnowledgeBase) { kb.Spec.KnowledgeBaseID = "KB1" },
-			wantErr: `spec.knowledgeBaseId: Invalid value: "KB1": spec.knowledgeBaseId in body should match '^[0-9A-Za-z]{10}$'`,
+			mutate:  func(kb *kbv1.KnowledgeBase) { kb.Spec.Bedrock.KnowledgeBaseID = "KB1" },
+			wantErr: `spec.bedrock.knowledgeBaseId: Invalid value: "KB1": spec.bedrock.knowledgeBaseId in body should match '^[0-9A-Za-z]{10}$'`,
 		},
 		"dataSourceId with a dash": {
-			mutate:  func(kb *kbv1.KnowledgeBase) { kb.Spec.DataSourceID = "DS-2345678" },
-			wantErr: `spec.dataSourceId in body should match`,
+			mutate:  func(kb *kbv1.KnowledgeBase) { kb.Spec.Bedrock.DataSourceID = "DS-2345678" },
+			wantErr: `spec.bedrock.dataSourceId in body should match`,
 		},
 		"bucket name with two dots": {
 			mutate:  func(kb *kbv1.KnowledgeBase) { kb.Spec.VectorBucket.Name = "my..bucket" },
@@ -189,6 +189,71 @@ func TestCRDValidation(t *testing.T) {
 			},
 			wantErr: "an entry takes exactly one of user or group",
 		},
+		"both consumers": {
+			mutate:  func(kb *kbv1.KnowledgeBase) { kb.Spec.Quick = &kbv1.QuickSpec{KnowledgeBaseID: "acme-docs"} },
+			wantErr: "spec.bedrock and spec.quick are both set: a KnowledgeBase serves exactly one knowledge base",
+		},
+		"neither consumer": {
+			mutate:  func(kb *kbv1.KnowledgeBase) { kb.Spec.Bedrock = nil },
+			wantErr: "name the knowledge base: set spec.bedrock {knowledgeBaseId, dataSourceId} for an Amazon Bedrock knowledge base, or spec.quick {knowledgeBaseId}",
+		},
+		"bedrock without a vector bucket": {
+			mutate:  func(kb *kbv1.KnowledgeBase) { kb.Spec.VectorBucket = kbv1.VectorBucketSpec{} },
+			wantErr: "spec.vectorBucket is required with spec.bedrock",
+		},
+		"quick without a vector bucket is valid": {
+			mutate: func(kb *kbv1.KnowledgeBase) {
+				kb.Spec.Bedrock, kb.Spec.Quick, kb.Spec.VectorBucket = nil, &kbv1.QuickSpec{KnowledgeBaseID: "acme-corp_docs.v2"}, kbv1.VectorBucketSpec{}
+				kb.Spec.AccessControl = &kbv1.AccessControlSpec{Mode: kbv1.AccessControlPerDocument, Rules: []kbv1.ACLRule{rule("hr/", group("HR"))}}
+				kb.Spec.Ingestion = &kbv1.IngestionSpec{Schedule: &kbv1.RefreshScheduleSpec{Interval: kbv1.RefreshWeekly, DayOfWeek: "Monday"}}
+			},
+		},
+		"quick ID with a slash": {
+			mutate: func(kb *kbv1.KnowledgeBase) {
+				kb.Spec.Bedrock, kb.Spec.Quick, kb.Spec.VectorBucket = nil, &kbv1.QuickSpec{KnowledgeBaseID: "acme/docs"}, kbv1.VectorBucketSpec{}
+			},
+			wantErr: "spec.quick.knowledgeBaseId in body should match",
+		},
+		"quick with the BedrockManaged format": {
+			mutate: func(kb *kbv1.KnowledgeBase) {
+				kb.Spec.Bedrock, kb.Spec.Quick, kb.Spec.VectorBucket = nil, &kbv1.QuickSpec{KnowledgeBaseID: "acme-docs"}, kbv1.VectorBucketSpec{}
+				kb.Spec.AccessControl = &kbv1.AccessControlSpec{Mode: kbv1.AccessControlPerDocument, Format: kbv1.ACLFormatBedrockManaged,
+					Rules: []kbv1.ACLRule{rule("a/", user("a@example.com"))}}
+			},
+			wantErr: "with spec.quick, accessControl.format must be Quick",
+		},
+		"quick with a vector bucket whose source ARN names a Bedrock knowledge base": {
+			mutate: func(kb *kbv1.KnowledgeBase) {
+				kb.Spec.Bedrock, kb.Spec.Quick = nil, &kbv1.QuickSpec{KnowledgeBaseID: "acme-docs"}
+			},
+			wantErr: "with spec.quick, a vectorBucket's policy needs a principal.roleArn or sourceArnScope Account",
+		},
+		"quick with a vector bucket and an account-wide source ARN is valid": {
+			mutate: func(kb *kbv1.KnowledgeBase) {
+				kb.Spec.Bedrock, kb.Spec.Quick = nil, &kbv1.QuickSpec{KnowledgeBaseID: "acme-docs"}
+				kb.Spec.VectorBucket.Policy = &kbv1.BucketPolicySpec{SourceArnScope: kbv1.SourceArnAccount}
+			},
+		},
+		"a refresh schedule with bedrock": {
+			mutate: func(kb *kbv1.KnowledgeBase) {
+				kb.Spec.Ingestion = &kbv1.IngestionSpec{Schedule: &kbv1.RefreshScheduleSpec{Interval: kbv1.RefreshDaily}}
+			},
+			wantErr: "ingestion.schedule is the refresh schedule of an Amazon Quick knowledge base",
+		},
+		"a weekly schedule without its day": {
+			mutate: func(kb *kbv1.KnowledgeBase) {
+				kb.Spec.Bedrock, kb.Spec.Quick, kb.Spec.VectorBucket = nil, &kbv1.QuickSpec{KnowledgeBaseID: "acme-docs"}, kbv1.VectorBucketSpec{}
+				kb.Spec.Ingestion = &kbv1.IngestionSpec{Schedule: &kbv1.RefreshScheduleSpec{Interval: kbv1.RefreshWeekly}}
+			},
+			wantErr: "dayOfWeek is required with interval Weekly",
+		},
+		"a daily schedule with a day of the month": {
+			mutate: func(kb *kbv1.KnowledgeBase) {
+				kb.Spec.Bedrock, kb.Spec.Quick, kb.Spec.VectorBucket = nil, &kbv1.QuickSpec{KnowledgeBaseID: "acme-docs"}, kbv1.VectorBucketSpec{}
+				kb.Spec.Ingestion = &kbv1.IngestionSpec{Schedule: &kbv1.RefreshScheduleSpec{Interval: kbv1.RefreshDaily, DayOfMonth: 3}}
+			},
+			wantErr: "dayOfMonth is required with interval Monthly and not allowed with any other",
+		},
 		"user that is not an email address": {
 			mutate: func(kb *kbv1.KnowledgeBase) {
 				kb.Spec.AccessControl = &kbv1.AccessControlSpec{Mode: kbv1.AccessControlPerDocument, Rules: []kbv1.ACLRule{rule("a/", user("ana"))}}
@@ -245,6 +310,23 @@ func TestAccessControlModeIsIrreversible(t *testing.T) {
 	err = updateKB(ctx, kb, func(kb *kbv1.KnowledgeBase) { kb.Spec.AccessControl = nil })
 	g.Expect(err).To(gomega.HaveOccurred())
 	g.Expect(err.Error()).To(gomega.ContainSubstring(want))
+}
+
+// TestConsumerCannotChange checks the CEL transition rule that keeps a
+// KnowledgeBase on the consumer it was created for.
+func TestConsumerCannotChange(t *testing.T) {
+	t.Parallel()
+	g := gomega.NewWithT(t)
+	ctx := context.Background()
+	kb := newKnowledgeBase("consumer-fixed")
+	kb.Spec.Suspend = true
+	g.Expect(env.Client.Create(ctx, kb)).To(gomega.Succeed())
+	t.Cleanup(func() { _ = env.Client.Delete(ctx, kb) })
+	err := updateKB(ctx, kb, func(kb *kbv1.KnowledgeBase) {
+		kb.Spec.Bedrock, kb.Spec.Quick, kb.Spec.VectorBucket = nil, &kbv1.QuickSpec{KnowledgeBaseID: "acme-docs"}, kbv1.VectorBucketSpec{}
+	})
+	g.Expect(err).To(gomega.HaveOccurred())
+	g.Expect(err.Error()).To(gomega.ContainSubstring("a KnowledgeBase cannot move between spec.bedrock and spec.quick"))
 }
 
 // TestCRDRejectsBadDurations sends durations a typed client cannot express.

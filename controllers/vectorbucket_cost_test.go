@@ -131,7 +131,7 @@ func TestSteadyStateCostS3Vectors(t *testing.T) {
 	g.Expect(*out.Policy).To(gomega.And(
 		gomega.ContainSubstring("s3vectors:PutVectors"),
 		gomega.ContainSubstring("arn:aws:s3vectors:us-east-1:123456789012:bucket/kbw-steady-vectors/index/*"),
-		gomega.ContainSubstring("arn:aws:bedrock:us-east-1:123456789012:knowledge-base/"+kb.Spec.KnowledgeBaseID)))
+		gomega.ContainSubstring("arn:aws:bedrock:us-east-1:123456789012:knowledge-base/"+kb.Spec.Bedrock.KnowledgeBaseID)))
 	g.Expect(get(g, kb).Status.VectorBucket.Encryption).To(gomega.Equal("AES256"))
 	g.Expect(calls.Count("GetCallerIdentity", "")).To(gomega.BeNumerically("<=", 2), "the account is cached")
 }

@@ -60,6 +60,13 @@ func newVectorBucketPolicyStep(c client.Client, reader client.Reader, ev recorde
 }
 
 func (s *vectorBucketPolicyStep) reconcile(ctx context.Context, obj *kbv1.KnowledgeBase, p *pass) error {
+	if !obj.HasVectorBucket() {
+		// A Quick knowledge base keeps its index in Quick: no bucket of
+		// the user's, no statement, and no report for the ingestion step.
+		markTrue(obj, kbv1.VectorBucketPolicyInSyncCondition, kbv1.UnmanagedReason,
+			"spec.vectorBucket is not set: the knowledge base has no vector bucket for kbwarden to keep a policy statement in")
+		return nil
+	}
 	if reportBlocked(obj, p, concernPolicy, kbv1.VectorBucketPolicyInSyncCondition, metav1.ConditionFalse) {
 		return nil
 	}
@@ -207,7 +214,7 @@ func desiredStatement(obj *kbv1.KnowledgeBase, t *target) bucketpolicy.Desired {
 	}
 	if d.Principal.Service != "" {
 		d.SourceAccount = t.account
-		d.SourceArn = bucketpolicy.KnowledgeBaseARN(t.partition, t.region, t.account, obj.Spec.KnowledgeBaseID)
+		d.SourceArn = bucketpolicy.KnowledgeBaseARN(t.partition, t.region, t.account, obj.KnowledgeBaseID())
 		if scope == kbv1.SourceArnAccount {
 			d.SourceArn = bucketpolicy.AnyKnowledgeBaseARN(t.partition, t.region, t.account)
 		}

@@ -71,7 +71,7 @@ func (s *versioningStep) check(ctx context.Context, obj *kbv1.KnowledgeBase, api
 		report       *string
 	}
 	var buckets []bucketVersioning
-	if obj.Spec.VectorBucket.Type != kbv1.VectorBucketS3Vectors {
+	if obj.HasVectorBucket() && obj.Spec.VectorBucket.Type != kbv1.VectorBucketS3Vectors {
 		buckets = append(buckets, bucketVersioning{"vector bucket", obj.Spec.VectorBucket.Name, obj.Spec.VectorBucket.Versioning, &st.VectorBucket})
 	}
 	if want := obj.Spec.Documents.Versioning; want != "" && want != kbv1.VersioningUnmanaged {

@@ -70,12 +70,15 @@ type AccountBindingSpec struct {
 	// +kubebuilder:validation:items:XValidation:rule="!self.endsWith('/')",message="a bucket pattern ending in '/' names a single key: write bucket/prefix/* for the keys under a prefix, or the bucket alone for the whole bucket"
 	Buckets []string `json:"buckets"`
 
-	// knowledgeBaseIds are shell patterns of the Bedrock (or Quick) knowledge
-	// base IDs the selected namespaces may name. Empty means any.
+	// knowledgeBaseIds are shell patterns (* and ?) of the knowledge base
+	// IDs the selected namespaces may name: Bedrock's (spec.bedrock, 10
+	// letters and digits) and Amazon Quick's (spec.quick, up to 1,024 of
+	// 0-9 a-z A-Z - _ = . +). Empty means any.
 	// +optional
 	// +listType=set
 	// +kubebuilder:validation:MaxItems=64
-	// +kubebuilder:validation:items:Pattern=`^[0-9A-Za-z*?]{1,10}$`
+	// +kubebuilder:validation:items:MaxLength=1024
+	// +kubebuilder:validation:items:Pattern=`^[0-9A-Za-z_=.+*?-]+$`
 	KnowledgeBaseIDs []string `json:"knowledgeBaseIds,omitempty"`
 }
 

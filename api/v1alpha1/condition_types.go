@@ -96,8 +96,13 @@ const (
 	// this one writes nothing and starts no ingestion until one changes.
 	ACLConflictReason = "ACLConflict"
 	// KnowledgeBaseNotFoundReason: Bedrock has no knowledge base or data
-	// source with the spec's IDs in that account and region.
+	// source with the spec's IDs in that account and region (or Amazon
+	// Quick no knowledge base with spec.quick.knowledgeBaseId).
 	KnowledgeBaseNotFoundReason = "KnowledgeBaseNotFound"
+	// LimitExceededReason: AWS refused a call because a limit was reached
+	// (Amazon Quick allows one refresh schedule per knowledge base); looked
+	// at again every interval.
+	LimitExceededReason = "LimitExceeded"
 )
 
 // Reasons of IngestionSucceeded.
@@ -112,8 +117,27 @@ const (
 	// IngestionStoppedReason: the last job was stopped.
 	IngestionStoppedReason = "Stopped"
 	// IngestionPendingReason: a job is due and waits for its turn in the
-	// account's start queue or for the debounce to pass.
+	// account's start queue or for the debounce to pass; for spec.quick,
+	// changed ACL files or documents wait for the knowledge base's next
+	// scheduled refresh, since Amazon Quick has no API to start one.
 	IngestionPendingReason = "Pending"
+	// NoRefreshScheduleReason (spec.quick): ACL files or documents changed,
+	// and the Quick knowledge base has no enabled refresh schedule, so
+	// nothing will ingest the change until someone refreshes it in the
+	// Quick console; declare spec.ingestion.schedule.
+	NoRefreshScheduleReason = "NoRefreshSchedule"
+	// ACLNotEnabledReason (spec.quick): the Quick knowledge base's
+	// document-level ACLs are off while spec.accessControl writes ACL files
+	// (Quick ignores them: every ingested document is retrievable by
+	// everyone), or on while mode is None (Quick ingests no document
+	// without an ACL entry).
+	ACLNotEnabledReason = "ACLNotEnabled"
+	// IngestionIncompleteReason (spec.quick): the last ingestion ended
+	// INCOMPLETE: some documents were not ingested; kbwarden does not count
+	// it as enforcing the ACL files.
+	IngestionIncompleteReason = "Incomplete"
+	// IngestionTimedOutReason (spec.quick): the last ingestion ended TIMEOUT.
+	IngestionTimedOutReason = "TimedOut"
 )
 
 // Annotations and finalizers.

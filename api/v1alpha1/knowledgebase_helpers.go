@@ -64,3 +64,55 @@ func (in *KnowledgeBase) RequestedAt() (token string, pending bool) {
 	token = in.GetAnnotations()[RequestedAtAnnotation]
 	return token, token != "" && token != in.Status.LastHandledRequestedAt
 }
+
+// Consumer names the service that ingests a KnowledgeBase's documents.
+type Consumer string
+
+const (
+	// ConsumerBedrock is an Amazon Bedrock knowledge base (spec.bedrock).
+	ConsumerBedrock Consumer = "Bedrock"
+	// ConsumerQuick is an Amazon Quick knowledge base (spec.quick).
+	ConsumerQuick Consumer = "Quick"
+)
+
+// Consumer returns which knowledge base the spec names; Bedrock unless
+// spec.quick is set (the API server admits exactly one of the two).
+func (in *KnowledgeBase) Consumer() Consumer {
+	if in.Spec.Quick != nil {
+		return ConsumerQuick
+	}
+	return ConsumerBedrock
+}
+
+// KnowledgeBaseID returns the consumer's knowledge base ID, "" when the
+// spec names none.
+func (in *KnowledgeBase) KnowledgeBaseID() string {
+	switch {
+	case in.Spec.Quick != nil:
+		return in.Spec.Quick.KnowledgeBaseID
+	case in.Spec.Bedrock != nil:
+		return in.Spec.Bedrock.KnowledgeBaseID
+	}
+	return ""
+}
+
+// DataSourceID returns the Bedrock data source ID, "" for spec.quick.
+func (in *KnowledgeBase) DataSourceID() string {
+	if in.Spec.Bedrock != nil {
+		return in.Spec.Bedrock.DataSourceID
+	}
+	return ""
+}
+
+// HasVectorBucket reports whether spec.vectorBucket is set: always with
+// spec.bedrock, usually not with spec.quick.
+func (in *KnowledgeBase) HasVectorBucket() bool { return in.Spec.VectorBucket.Name != "" }
+
+// RefreshSchedule returns the declared refresh schedule of a spec.quick
+// knowledge base; interval Unmanaged when none is declared.
+func (in *KnowledgeBase) RefreshSchedule() RefreshScheduleSpec {
+	if s := in.Spec.Ingestion; s != nil && s.Schedule != nil {
+		return *s.Schedule
+	}
+	return RefreshScheduleSpec{Interval: RefreshUnmanaged}
+}

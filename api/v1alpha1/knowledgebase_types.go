@@ -91,22 +91,35 @@ const (
 	DeletionDelete DeletionPolicy = "Delete"
 )
 
-// KnowledgeBaseSpec declares the AWS infrastructure behind one Amazon Bedrock
-// knowledge base data source.
-// +kubebuilder:validation:XValidation:rule="!has(self.vectorBucket.policy) || !has(self.vectorBucket.policy.principal) || !has(self.vectorBucket.policy.principal.roleArn) || (has(self.accountId) && ['aws', 'aws-cn', 'aws-us-gov'].exists(p, self.vectorBucket.policy.principal.roleArn.startsWith('arn:' + p + ':iam::' + self.accountId + ':role/')))",message="a principal.roleArn must be a role in spec.accountId's account, and spec.accountId must be set with it: kbwarden grants no other account access to the vector bucket"
+// KnowledgeBaseSpec declares the AWS infrastructure behind one knowledge
+// base: an Amazon Bedrock knowledge base and its S3 data source
+// (spec.bedrock), or an Amazon Quick knowledge base over S3 (spec.quick).
+// +kubebuilder:validation:XValidation:rule="has(self.bedrock) || has(self.quick)",message="name the knowledge base: set spec.bedrock {knowledgeBaseId, dataSourceId} for an Amazon Bedrock knowledge base, or spec.quick {knowledgeBaseId} for an Amazon Quick knowledge base"
+// +kubebuilder:validation:XValidation:rule="!(has(self.bedrock) && has(self.quick))",message="spec.bedrock and spec.quick are both set: a KnowledgeBase serves exactly one knowledge base; keep the one that ingests spec.documents"
+// +kubebuilder:validation:XValidation:rule="!has(self.bedrock) || has(self.vectorBucket)",message="spec.vectorBucket is required with spec.bedrock: name the bucket Bedrock writes the knowledge base's vectors to"
+// +kubebuilder:validation:XValidation:rule="!has(self.quick) || !has(self.vectorBucket) || (has(self.vectorBucket.policy) && ((has(self.vectorBucket.policy.principal) && has(self.vectorBucket.policy.principal.roleArn)) || self.vectorBucket.policy.sourceArnScope == 'Account'))",message="with spec.quick, a vectorBucket's policy needs a principal.roleArn or sourceArnScope Account: its aws:SourceArn would otherwise name a Bedrock knowledge base with the Quick knowledge base's ID"
+// +kubebuilder:validation:XValidation:rule="!has(self.quick) || !has(self.accessControl) || !has(self.accessControl.format) || self.accessControl.format == 'Quick'",message="Amazon Quick reads only the Quick ACL format: with spec.quick, accessControl.format must be Quick (the default)"
+// +kubebuilder:validation:XValidation:rule="!has(self.bedrock) || !has(self.ingestion) || !has(self.ingestion.schedule)",message="ingestion.schedule is the refresh schedule of an Amazon Quick knowledge base: with spec.bedrock kbwarden starts the ingestion jobs itself, every ingestion.interval and on changes"
+// +kubebuilder:validation:XValidation:rule="!has(self.vectorBucket) || !has(self.vectorBucket.policy) || !has(self.vectorBucket.policy.principal) || !has(self.vectorBucket.policy.principal.roleArn) || (has(self.accountId) && ['aws', 'aws-cn', 'aws-us-gov'].exists(p, self.vectorBucket.policy.principal.roleArn.startsWith('arn:' + p + ':iam::' + self.accountId + ':role/')))",message="a principal.roleArn must be a role in spec.accountId's account, and spec.accountId must be set with it: kbwarden grants no other account access to the vector bucket"
+// +kubebuilder:validation:XValidation:rule="!(has(oldSelf.bedrock) || has(oldSelf.quick)) || has(oldSelf.bedrock) == has(self.bedrock)",message="a KnowledgeBase cannot move between spec.bedrock and spec.quick: its status and ACL files belong to the knowledge base it was created for; create a new KnowledgeBase"
 // +kubebuilder:validation:XValidation:rule="!has(oldSelf.accessControl) || !has(oldSelf.accessControl.mode) || oldSelf.accessControl.mode == 'None' || (has(self.accessControl) && has(self.accessControl.mode) && self.accessControl.mode != 'None')",message="accessControl.mode cannot go back to None: enabling document-level ACLs on a knowledge base is irreversible; create a new knowledge base to remove them"
 // +kubebuilder:validation:XValidation:rule="!has(self.accessControl) || !has(self.accessControl.mode) || self.accessControl.mode == 'None' || (has(self.documents.prefix) && size(self.documents.prefix) > 0) || has(self.accessControl.bookkeepingBucket)",message="accessControl.bookkeepingBucket is required when documents.prefix is empty: the whole documents bucket is then the data source, and kbwarden's manifest anywhere in it would be ingested as a document"
 // +kubebuilder:validation:XValidation:rule="!has(self.accessControl) || !has(self.accessControl.globalFile) || (has(self.documents.prefix) && size(self.documents.prefix) > 0 && !self.accessControl.globalFile.startsWith(self.documents.prefix))",message="accessControl.globalFile must lie outside documents.prefix (and documents.prefix must then be set): a file inside the data source would be ingested as a document, and kbwarden never writes over a document"
 type KnowledgeBaseSpec struct {
-	// knowledgeBaseId is the ID Bedrock gave the knowledge base.
-	// +required
-	// +kubebuilder:validation:Pattern=`^[0-9A-Za-z]{10}$`
-	KnowledgeBaseID string `json:"knowledgeBaseId"`
+	// bedrock names an Amazon Bedrock knowledge base and its S3 data
+	// source: kbwarden keeps the vector bucket's policy statement, starts
+	// the data source's ingestion jobs (StartIngestionJob) and follows
+	// them. Exactly one of bedrock and quick is set.
+	// +optional
+	Bedrock *BedrockSpec `json:"bedrock,omitempty"`
 
-	// dataSourceId is the ID of the knowledge base's S3 data source.
-	// +required
-	// +kubebuilder:validation:Pattern=`^[0-9A-Za-z]{10}$`
-	DataSourceID string `json:"dataSourceId"`
+	// quick names an Amazon Quick knowledge base over S3: kbwarden keeps
+	// its ACL files and refresh schedule (ingestion.schedule) and follows
+	// its ingestions. Quick has no API that starts an ingestion, so an ACL
+	// change takes effect at the knowledge base's next scheduled refresh,
+	// which status.conditions say. Exactly one of bedrock and quick is set.
+	// +optional
+	Quick *QuickSpec `json:"quick,omitempty"`
 
 	// accountBinding names the cluster-scoped AccountBinding that grants
 	// this namespace its AWS account, role, regions, buckets and knowledge
@@ -133,9 +146,12 @@ type KnowledgeBaseSpec struct {
 	AccountID string `json:"accountId,omitempty"`
 
 	// vectorBucket is the bucket Bedrock writes embeddings to; kbwarden keeps
-	// its policy statement and versioning as declared.
-	// +required
-	VectorBucket VectorBucketSpec `json:"vectorBucket"`
+	// its policy statement and versioning as declared. Required with
+	// bedrock. An Amazon Quick knowledge base keeps its index in Quick, so
+	// with quick it is usually left out, and then kbwarden manages no bucket
+	// policy and no vector bucket versioning.
+	// +optional
+	VectorBucket VectorBucketSpec `json:"vectorBucket,omitzero"`
 
 	// documents is the data source bucket holding the documents to ingest.
 	// +required
@@ -175,6 +191,33 @@ type KnowledgeBaseSpec struct {
 	// suspend stops all reconciliation (no AWS call, no write) while true.
 	// +optional
 	Suspend bool `json:"suspend,omitempty"`
+}
+
+// BedrockSpec names an Amazon Bedrock knowledge base and its S3 data source.
+type BedrockSpec struct {
+	// knowledgeBaseId is the ID Bedrock gave the knowledge base (aws
+	// bedrock-agent list-knowledge-bases), 10 letters and digits.
+	// +required
+	// +kubebuilder:validation:Pattern=`^[0-9A-Za-z]{10}$`
+	KnowledgeBaseID string `json:"knowledgeBaseId"`
+
+	// dataSourceId is the ID of the knowledge base's S3 data source (aws
+	// bedrock-agent list-data-sources), 10 letters and digits.
+	// +required
+	// +kubebuilder:validation:Pattern=`^[0-9A-Za-z]{10}$`
+	DataSourceID string `json:"dataSourceId"`
+}
+
+// QuickSpec names an Amazon Quick knowledge base over S3.
+type QuickSpec struct {
+	// knowledgeBaseId is the ID of the Quick knowledge base (aws quicksight
+	// list-knowledge-bases --aws-account-id ACCOUNT), 1 to 1,024 of
+	// 0-9 a-z A-Z - _ = . +. Its documents are spec.documents.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^[0-9A-Za-z_=.+-]+$`
+	KnowledgeBaseID string `json:"knowledgeBaseId"`
 }
 
 // VectorBucketSpec declares the vector bucket.
@@ -298,7 +341,8 @@ type AccessControlSpec struct {
 	Mode AccessControlMode `json:"mode,omitempty"`
 
 	// format is the file format: Quick (the default; Amazon Quick and Q
-	// Business, users and groups) or BedrockManaged (users only).
+	// Business, users and groups; the only format spec.quick accepts) or
+	// BedrockManaged (Bedrock managed knowledge bases, users only).
 	// +optional
 	// +kubebuilder:default=Quick
 	Format ACLFormat `json:"format,omitempty"`
@@ -380,10 +424,14 @@ type ACLEntry struct {
 	Group string `json:"group,omitempty"`
 }
 
-// IngestionSpec says when ingestion jobs start.
+// IngestionSpec says when ingestion jobs start. interval, onChange and
+// debounce drive the jobs kbwarden starts for spec.bedrock; schedule is the
+// refresh schedule of a spec.quick knowledge base, which kbwarden cannot
+// start an ingestion of (Amazon Quick has no such API).
 type IngestionSpec struct {
 	// interval is the longest time between two successful jobs (default
-	// 24h, Bedrock's daily sync).
+	// 24h, Bedrock's daily sync). spec.bedrock only: for spec.quick the
+	// refresh schedule decides.
 	// +optional
 	// +kubebuilder:default="24h"
 	// +kubebuilder:validation:Type=string
@@ -391,18 +439,85 @@ type IngestionSpec struct {
 	Interval metav1.Duration `json:"interval,omitempty"`
 
 	// onChange starts a job as soon as ACL files or documents change
-	// (default true), so an ACL change is enforced in minutes.
+	// (default true), so an ACL change is enforced in minutes. spec.bedrock
+	// only: a Quick knowledge base applies changes at its next scheduled
+	// refresh.
 	// +optional
 	// +kubebuilder:default=true
 	OnChange *bool `json:"onChange,omitempty"`
 
 	// debounce is how long documents must stay unchanged before a change
 	// starts a job (default 1m), so a burst of uploads starts one job.
+	// spec.bedrock only.
 	// +optional
 	// +kubebuilder:default="1m"
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:Pattern="^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"
 	Debounce metav1.Duration `json:"debounce,omitempty"`
+
+	// schedule is the refresh schedule kbwarden keeps on the Amazon Quick
+	// knowledge base (spec.quick only). Quick ingests ACL and document
+	// changes only when a refresh runs, and its API cannot start one, so the
+	// schedule bounds how long an ACL change waits: Hourly (accounts enabled
+	// for hourly refresh) keeps the wait under an hour, Daily (the guide's
+	// default) under a day. When unset, kbwarden leaves the schedule as it
+	// is and only reports it.
+	// +optional
+	Schedule *RefreshScheduleSpec `json:"schedule,omitempty"`
+}
+
+// RefreshInterval is how often an Amazon Quick knowledge base refreshes.
+// +kubebuilder:validation:Enum=Hourly;Daily;Weekly;Monthly;Unmanaged
+type RefreshInterval string
+
+const (
+	// RefreshHourly refreshes every hour; only accounts Quick enabled for
+	// hourly refresh may use it (others get InvalidParameterValueException,
+	// which kbwarden reports).
+	RefreshHourly RefreshInterval = "Hourly"
+	// RefreshDaily refreshes once a day, at a time of day Quick picks.
+	RefreshDaily RefreshInterval = "Daily"
+	// RefreshWeekly refreshes once a week, on dayOfWeek.
+	RefreshWeekly RefreshInterval = "Weekly"
+	// RefreshMonthly refreshes once a month, on dayOfMonth.
+	RefreshMonthly RefreshInterval = "Monthly"
+	// RefreshUnmanaged leaves the knowledge base's schedule as it is;
+	// kbwarden only reports it.
+	RefreshUnmanaged RefreshInterval = "Unmanaged"
+)
+
+// DayOfWeek is a day of a Weekly refresh schedule.
+// +kubebuilder:validation:Enum=Sunday;Monday;Tuesday;Wednesday;Thursday;Friday;Saturday
+type DayOfWeek string
+
+// RefreshScheduleSpec declares the refresh schedule of an Amazon Quick
+// knowledge base: Quick allows one per knowledge base, and kbwarden creates
+// it, or brings the existing one to this declaration.
+// +kubebuilder:validation:XValidation:rule="self.interval == 'Weekly' ? has(self.dayOfWeek) : !has(self.dayOfWeek)",message="dayOfWeek is required with interval Weekly and not allowed with any other"
+// +kubebuilder:validation:XValidation:rule="self.interval == 'Monthly' ? has(self.dayOfMonth) : !has(self.dayOfMonth)",message="dayOfMonth is required with interval Monthly and not allowed with any other"
+// +kubebuilder:validation:XValidation:rule="self.interval != 'Unmanaged' || !has(self.enabled)",message="enabled cannot be set with interval Unmanaged: kbwarden leaves that schedule as it is"
+type RefreshScheduleSpec struct {
+	// interval is Hourly, Daily, Weekly, Monthly, or Unmanaged (leave the
+	// schedule as it is and only report it). For Daily, Weekly and Monthly
+	// Quick picks the time of day; no API sets it.
+	// +required
+	Interval RefreshInterval `json:"interval"`
+
+	// dayOfWeek is the day a Weekly schedule refreshes.
+	// +optional
+	DayOfWeek DayOfWeek `json:"dayOfWeek,omitempty"`
+
+	// dayOfMonth is the day (1 to 31) a Monthly schedule refreshes.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=31
+	DayOfMonth int32 `json:"dayOfMonth,omitempty"`
+
+	// enabled is whether the schedule runs (default true). A disabled
+	// schedule runs no refresh, so ACL changes wait for a refresh started
+	// in the Quick console.
+	// +optional
+	Enabled *bool `json:"enabled,omitempty"`
 }
 
 // KnowledgeBaseStatus is what kbwarden observed and did.
@@ -579,7 +694,8 @@ type IngestionStatus struct {
 	// lastSuccessfulJob is the last job that completed.
 	// +optional
 	LastSuccessfulJob *IngestionJob `json:"lastSuccessfulJob,omitempty"`
-	// nextScheduledAt is when the interval next calls for a job.
+	// nextScheduledAt is when the interval next calls for a job
+	// (spec.bedrock).
 	// +optional
 	NextScheduledAt *metav1.Time `json:"nextScheduledAt,omitempty"`
 	// dataSource is "<knowledgeBaseId>/<dataSourceId>", the data source the
@@ -587,18 +703,46 @@ type IngestionStatus struct {
 	// forgets them and looks at the new data source's own jobs.
 	// +optional
 	DataSource string `json:"dataSource,omitempty"`
+	// schedule is the refresh schedule of the Amazon Quick knowledge base
+	// as kbwarden last saw it (spec.quick).
+	// +optional
+	Schedule *RefreshScheduleStatus `json:"schedule,omitempty"`
+}
+
+// RefreshScheduleStatus is a Quick knowledge base's refresh schedule as
+// Quick reports it.
+type RefreshScheduleStatus struct {
+	// id is the schedule's ID; empty when the knowledge base has none.
+	// +optional
+	ID string `json:"id,omitempty"`
+	// interval is Quick's: HOURLY, DAILY, WEEKLY or MONTHLY.
+	// +optional
+	Interval string `json:"interval,omitempty"`
+	// day is the day of a WEEKLY (SUNDAY to SATURDAY) or MONTHLY (1 to 31)
+	// schedule.
+	// +optional
+	Day string `json:"day,omitempty"`
+	// state is ENABLED or DISABLED.
+	// +optional
+	State string `json:"state,omitempty"`
+	// drift records the schedule changes found out of band and repaired.
+	// +optional
+	Drift *DriftRecord `json:"drift,omitempty"`
 }
 
 // IngestionJob describes one ingestion job.
 type IngestionJob struct {
-	// id of the job.
+	// id of the job (Bedrock's ingestion job ID, Quick's ingestion ID).
 	// +required
 	ID string `json:"id"`
-	// status: STARTING, IN_PROGRESS, COMPLETE, FAILED, STOPPING or STOPPED.
+	// status: for Bedrock STARTING, IN_PROGRESS, COMPLETE, FAILED, STOPPING
+	// or STOPPED; for Quick QUEUED, RUNNING, COMPLETED, INCOMPLETE, FAILED,
+	// CANCELLING, CANCELLED or TIMEOUT.
 	// +optional
 	Status string `json:"status,omitempty"`
 	// trigger is why the job started: Changed, Interval, Manual, Repair, or
-	// External when someone else started it.
+	// External when someone else started it (for Quick, always External:
+	// the refresh schedule or a refresh in the Quick console).
 	// +optional
 	Trigger string `json:"trigger,omitempty"`
 	// startedAt is when the job started.
@@ -615,7 +759,10 @@ type IngestionJob struct {
 	// +listType=atomic
 	FailureReasons []string `json:"failureReasons,omitempty"`
 	// aclHash is status.accessControl.aclHash when the job started: the ACL
-	// files the job enforces.
+	// files the job enforces. For a job kbwarden did not start it is set
+	// only when the job started after those files were written, so a
+	// completed job whose aclHash equals status.accessControl.aclHash
+	// enforces the current rules.
 	// +optional
 	ACLHash string `json:"aclHash,omitempty"`
 	// documentsFingerprint is status.documents.fingerprint when the job started.
@@ -645,9 +792,10 @@ type IngestionStatistics struct {
 	Failed int64 `json:"failed"`
 }
 
-// KnowledgeBase keeps the AWS infrastructure behind an Amazon Bedrock
-// knowledge base as declared: the vector bucket's policy and versioning,
-// document-level ACL files, and ingestion jobs.
+// KnowledgeBase keeps the AWS infrastructure behind an Amazon Bedrock or
+// Amazon Quick knowledge base as declared: the vector bucket's policy and
+// versioning, document-level ACL files, and ingestion (Bedrock's jobs,
+// Quick's refresh schedule).
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:shortName=kb,categories={kbwarden,aws}

@@ -179,8 +179,9 @@ func shellQuote(s string) string {
 }
 
 // statusNotes says, from status, whether the files in S3 hold the rules
-// explained (the explanation is of the spec) and whether Bedrock enforces
-// them yet (ACL files take effect only when an ingestion job reads them).
+// explained (the explanation is of the spec) and whether the knowledge base
+// (Bedrock's or Amazon Quick's) enforces them yet (ACL files take effect
+// only when an ingestion reads them).
 func statusNotes(kb *kbv1.KnowledgeBase, docKey, aclKey string) []string {
 	var out []string
 	st := kb.Status
@@ -188,7 +189,7 @@ func statusNotes(kb *kbv1.KnowledgeBase, docKey, aclKey string) []string {
 		out = append(out, "spec.suspend is true: kbwarden writes no ACL file until it is resumed, so S3 may not hold these rules.")
 	}
 	if st.ObservedGeneration < 1 {
-		return append(out, "kbwarden has not reconciled this KnowledgeBase yet: no ACL file holds these rules, and Bedrock does not enforce them.")
+		return append(out, "kbwarden has not reconciled this KnowledgeBase yet: no ACL file holds these rules, and "+serviceOf(kb)+" does not enforce them.")
 	}
 	if kb.Generation > st.ObservedGeneration {
 		out = append(out, fmt.Sprintf("kbwarden has not reconciled generation %d of the spec yet (status is from generation %d): "+
@@ -216,9 +217,20 @@ func statusNotes(kb *kbv1.KnowledgeBase, docKey, aclKey string) []string {
 	return append(out, enforcement(kb, inSync)...)
 }
 
+// serviceOf names the service that ingests the KnowledgeBase's documents.
+func serviceOf(kb *kbv1.KnowledgeBase) string {
+	if kb.Consumer() == kbv1.ConsumerQuick {
+		return "Amazon Quick"
+	}
+	return "Bedrock"
+}
+
 // enforcement compares the hash of the ACL files kbwarden holds in sync
 // with the one the last successful ingestion job started with.
 func enforcement(kb *kbv1.KnowledgeBase, inSync bool) []string {
+	if kb.Consumer() == kbv1.ConsumerQuick {
+		return quickEnforcement(kb, inSync)
+	}
 	st := kb.Status
 	if st.AccessControl == nil || st.AccessControl.ACLHash == "" {
 		return nil
@@ -242,6 +254,34 @@ func enforcement(kb *kbv1.KnowledgeBase, inSync bool) []string {
 			"Bedrock still applies the previous ACLs until the next job completes%s.", last.ID, running)}
 	case inSync:
 		return []string{fmt.Sprintf("in effect: the ACL files hold these rules, and ingestion job %s ingested them.", last.ID)}
+	}
+	return nil
+}
+
+// quickEnforcement is enforcement for an Amazon Quick knowledge base:
+// ingestions come from its refresh schedule (the API cannot start one),
+// and one counts only when it started after the ACL files were written,
+// which kbwarden records as its aclHash.
+func quickEnforcement(kb *kbv1.KnowledgeBase, inSync bool) []string {
+	st := kb.Status
+	current := st.AccessControl.ACLHash
+	var last, latest *kbv1.IngestionJob
+	if st.Ingestion != nil {
+		last, latest = st.Ingestion.LastSuccessfulJob, st.Ingestion.LastJob
+	}
+	running := ""
+	if latest != nil && (latest.Status == "QUEUED" || latest.Status == "RUNNING") && latest.ACLHash == current {
+		running = fmt.Sprintf("; ingestion %s (%s) is reading them now", latest.ID, latest.Status)
+	}
+	wait := "Amazon Quick applies them when its next scheduled refresh completes (its API cannot start one)"
+	switch {
+	case last == nil:
+		return []string{"no Quick ingestion has completed since kbwarden wrote the ACL files: " + wait + running + "."}
+	case last.ACLHash != current:
+		return []string{fmt.Sprintf("the ACL files changed after the last completed ingestion %s started: "+
+			"Amazon Quick still applies the previous ACLs; %s%s.", last.ID, wait, running)}
+	case inSync:
+		return []string{fmt.Sprintf("in effect: the ACL files hold these rules, and Quick ingestion %s, which started after they were written, ingested them.", last.ID)}
 	}
 	return nil
 }

@@ -18,10 +18,9 @@ func newKB(mutate ...func(*kbv1.KnowledgeBase)) *kbv1.KnowledgeBase {
 	kb := &kbv1.KnowledgeBase{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "kb", Name: "sidekick-dev", Generation: 2},
 		Spec: kbv1.KnowledgeBaseSpec{
-			KnowledgeBaseID: "KB12345678",
-			DataSourceID:    "DS12345678",
-			VectorBucket:    kbv1.VectorBucketSpec{Name: "sidekick-kb-vectors-dev-275666109134"},
-			Documents:       kbv1.DocumentsSpec{Bucket: "acme-corp-docs", Prefix: "docs/"},
+			Bedrock:      &kbv1.BedrockSpec{KnowledgeBaseID: "KB12345678", DataSourceID: "DS12345678"},
+			VectorBucket: kbv1.VectorBucketSpec{Name: "sidekick-kb-vectors-dev-275666109134"},
+			Documents:    kbv1.DocumentsSpec{Bucket: "acme-corp-docs", Prefix: "docs/"},
 			AccessControl: &kbv1.AccessControlSpec{
 				Mode:   kbv1.AccessControlPerDocument,
 				Format: kbv1.ACLFormatQuick,
@@ -326,6 +325,14 @@ func TestExplainACLFile(t *testing.T) {
 	}
 }
 
+// quickKB makes newKB's KnowledgeBase an Amazon Quick one, its last
+// refresh including the ACL files.
+func quickKB(kb *kbv1.KnowledgeBase) {
+	kb.Spec.Bedrock, kb.Spec.Quick, kb.Spec.VectorBucket = nil, &kbv1.QuickSpec{KnowledgeBaseID: "acme-docs"}, kbv1.VectorBucketSpec{}
+	job := &kbv1.IngestionJob{ID: "20261201T130000Z-1", Status: "COMPLETED", Trigger: "External", ACLHash: "h2"}
+	kb.Status.Ingestion = &kbv1.IngestionStatus{LastJob: job, LastSuccessfulJob: job.DeepCopy()}
+}
+
 func TestExplainStatus(t *testing.T) {
 	for name, tc := range map[string]struct {
 		kb   *kbv1.KnowledgeBase
@@ -378,6 +385,29 @@ func TestExplainStatus(t *testing.T) {
 		"suspended": {
 			kb:   newKB(func(kb *kbv1.KnowledgeBase) { kb.Spec.Suspend = true }),
 			want: []string{"spec.suspend is true"},
+		},
+		"quick: in effect": {
+			kb:   newKB(quickKB),
+			want: []string{"in effect: the ACL files hold these rules, and Quick ingestion 20261201T130000Z-1, which started after they were written, ingested them."},
+		},
+		"quick: changed since the last refresh, which cannot be started": {
+			kb: newKB(quickKB, func(kb *kbv1.KnowledgeBase) {
+				kb.Status.AccessControl.ACLHash = "h3"
+			}),
+			want: []string{"the ACL files changed after the last completed ingestion 20261201T130000Z-1 started: Amazon Quick still applies the previous ACLs",
+				"when its next scheduled refresh completes (its API cannot start one)"},
+			not: []string{"in effect"},
+		},
+		"quick: the refresh reading them": {
+			kb: newKB(quickKB, func(kb *kbv1.KnowledgeBase) {
+				kb.Status.AccessControl.ACLHash = "h3"
+				kb.Status.Ingestion.LastJob = &kbv1.IngestionJob{ID: "20261201T140000Z-2", Status: "RUNNING", ACLHash: "h3"}
+			}),
+			want: []string{"ingestion 20261201T140000Z-2 (RUNNING) is reading them now"},
+		},
+		"quick: never reconciled": {
+			kb:   newKB(quickKB, func(kb *kbv1.KnowledgeBase) { kb.Status = kbv1.KnowledgeBaseStatus{ObservedGeneration: -1} }),
+			want: []string{"and Amazon Quick does not enforce them"},
 		},
 	} {
 		t.Run(name, func(t *testing.T) {

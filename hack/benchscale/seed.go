@@ -89,7 +89,7 @@ func knowledgeBase(i int, interval, debounce time.Duration) *kbv1.KnowledgeBase 
 	return &kbv1.KnowledgeBase{
 		ObjectMeta: metav1.ObjectMeta{Name: s.name, Namespace: namespace},
 		Spec: kbv1.KnowledgeBaseSpec{
-			KnowledgeBaseID: s.kbID, DataSourceID: s.dsID, Region: testenv.Region, AccountID: testenv.AccountID,
+			Bedrock: &kbv1.BedrockSpec{KnowledgeBaseID: s.kbID, DataSourceID: s.dsID}, Region: testenv.Region, AccountID: testenv.AccountID,
 			VectorBucket: kbv1.VectorBucketSpec{Name: s.vectorBucket, Type: kbv1.VectorBucketS3, Versioning: kbv1.VersioningUnmanaged},
 			Documents:    kbv1.DocumentsSpec{Bucket: docsBucket, Prefix: s.prefix, Versioning: kbv1.VersioningUnmanaged},
 			AccessControl: &kbv1.AccessControlSpec{Mode: kbv1.AccessControlPerDocument, Format: kbv1.ACLFormatQuick,

@@ -2,7 +2,11 @@
 // a user would see it: a real kube-apiserver and etcd (envtest), moto for S3,
 // the bedrock-agent emulator, the runbook's broken vector bucket policy, the
 // real manager binary, and kubectl and the AWS CLI to look at the result.
-// With -stay it keeps everything up until Ctrl-C (make dev).
+// Act 2 is the ACL guide's own product: an Amazon Quick knowledge base over
+// the same documents bucket (the Quick emulator), where Contractors lose
+// hr/ with a kubectl apply, and the time from the apply to the revocation
+// being enforced is printed. With -stay it keeps everything up until Ctrl-C
+// (make dev).
 package main
 
 import (
@@ -18,6 +22,7 @@ import (
 
 	"github.com/kbwarden/kbwarden/internal/testenv"
 	"github.com/kbwarden/kbwarden/test/bedrockemu"
+	"github.com/kbwarden/kbwarden/test/quickemu"
 	"github.com/kbwarden/kbwarden/test/scenario"
 )
 
@@ -72,12 +77,22 @@ func run(ctx context.Context, managerBin string, stay bool) error {
 	}
 	defer emu.Close()
 
+	step("Starting the Amazon Quick emulator (knowledge base %s over %s, document-level ACLs on, hourly refresh allowed)", scenario.QuickKnowledgeBaseID, scenario.DocsBucket)
+	quickEmu, _, err := scenario.QuickEmulator(env, nil)
+	if err != nil {
+		return err
+	}
+	if err := quickEmu.Start("127.0.0.1:0"); err != nil {
+		return err
+	}
+	defer quickEmu.Close()
+
 	step("Seeding the runbook's incident: %s has a policy without s3:PutObject; %s holds documents", scenario.VectorBucket, scenario.DocsBucket)
 	if err := scenario.Seed(ctx, env); err != nil {
 		return err
 	}
 
-	awsEnv := scenario.ProcessEnv(env.Moto.Endpoint, emu.URL(), kubeconfig)
+	awsEnv := append(scenario.ProcessEnv(env.Moto.Endpoint, emu.URL(), kubeconfig), scenario.QuickEnv(quickEmu.URL()))
 	step("Running the manager (%s) against them", managerBin)
 	mgrLog := filepath.Join(work, "manager.log")
 	mgr, err := scenario.StartManager(ctx, filepath.Join(root, managerBin), mgrLog, awsEnv)
@@ -107,9 +122,13 @@ func run(ctx context.Context, managerBin string, stay bool) error {
 		"aws --endpoint-url "+emu.URL()+" bedrock-agent list-ingestion-jobs --knowledge-base-id "+scenario.KnowledgeBaseID+" --data-source-id "+scenario.DataSourceID+
 			" --query 'ingestionJobSummaries[0]'")
 
+	if err := quickAct(ctx, root, awsEnv, quickEmu.URL(), ep, sh); err != nil {
+		return err
+	}
+
 	if stay {
-		step("Everything is up. In another shell:\n  export KUBECONFIG=%s\n  export AWS_ENDPOINT_URL=%s AWS_ENDPOINT_URL_BEDROCK_AGENT=%s AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo AWS_DEFAULT_REGION=us-east-1\n  kubectl get kb; aws s3api get-bucket-policy --bucket %s\nThe manager logs to %s. Ctrl-C stops everything.",
-			kubeconfig, env.Moto.Endpoint, emu.URL(), scenario.VectorBucket, mgrLog)
+		step("Everything is up. In another shell:\n  export KUBECONFIG=%s\n  export AWS_ENDPOINT_URL=%s AWS_ENDPOINT_URL_BEDROCK_AGENT=%s AWS_ENDPOINT_URL_QUICKSIGHT=%s AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo AWS_DEFAULT_REGION=us-east-1\n  kubectl get kb; aws s3api get-bucket-policy --bucket %s\n  curl -X POST %s%s/accounts/%s/knowledge-bases/%s/skip-to-next-refresh\nThe manager logs to %s. Ctrl-C stops everything.",
+			kubeconfig, env.Moto.Endpoint, emu.URL(), quickEmu.URL(), scenario.VectorBucket, quickEmu.URL(), quickemu.AdminPrefix, scenario.Account, scenario.QuickKnowledgeBaseID, mgrLog)
 		<-ctx.Done()
 	}
 	step("Tearing everything down")

@@ -18,6 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3vectors"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"k8s.io/utils/clock"
+
+	"github.com/kbwarden/kbwarden/internal/quick"
 )
 
 // Clients are the SDK clients of one region.
@@ -27,6 +29,9 @@ type Clients struct {
 	S3Vectors    *s3vectors.Client
 	STS          *sts.Client
 	BedrockAgent *bedrockagent.Client
+	// Quick calls Amazon Quick's knowledge base operations (service
+	// quicksight); its endpoint follows AWS_ENDPOINT_URL_QUICKSIGHT.
+	Quick *quick.Client
 	// Identity is whose credentials the clients carry.
 	Identity Identity
 
@@ -45,6 +50,8 @@ type Factory struct {
 	s3PathStyle bool
 	// bedrockAgent are extra options of every bedrock-agent client.
 	bedrockAgent []func(*bedrockagent.Options)
+	// quick are extra options of every Amazon Quick client.
+	quick []func(*quick.Options)
 
 	// clock decides when idle sessions are dropped.
 	clock clock.PassiveClock
@@ -67,6 +74,13 @@ type Option func(*Factory)
 // keeps working in production.
 func WithBedrockAgentOptions(fns ...func(*bedrockagent.Options)) Option {
 	return func(f *Factory) { f.bedrockAgent = append(f.bedrockAgent, fns...) }
+}
+
+// WithQuickOptions applies fns to every Amazon Quick client, for example
+// to point it at a local emulator with BaseEndpoint. Without it the
+// client's own endpoint resolution applies (AWS_ENDPOINT_URL_QUICKSIGHT).
+func WithQuickOptions(fns ...func(*quick.Options)) Option {
+	return func(f *Factory) { f.quick = append(f.quick, fns...) }
 }
 
 // NewFactory returns a Factory over base. defaultRegion, when set, is used for
@@ -122,6 +136,7 @@ func (f *Factory) newClients(id Identity, s *session, region string) *Clients {
 		S3Vectors:    s3vectors.NewFromConfig(cfg),
 		STS:          sts.NewFromConfig(cfg),
 		BedrockAgent: bedrockagent.NewFromConfig(cfg, f.bedrockAgent...),
+		Quick:        quick.NewFromConfig(cfg, f.quick...),
 		caller:       s.caller,
 	}
 }

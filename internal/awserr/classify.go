@@ -38,14 +38,22 @@ const (
 	// (expired, unknown key, bad signature, often clock skew): no IAM
 	// permission would help.
 	BadCredentials
+	// LimitExceeded: a per-resource or account limit was reached (Amazon
+	// Quick: a knowledge base's second refresh schedule, or a quota);
+	// retrying the same request changes nothing until something is removed
+	// or the quota raised.
+	LimitExceeded
 )
 
 func (k Kind) String() string {
-	return [...]string{"Unknown", "NotFound", "AccessDenied", "Throttled", "ServerError", "Conflict", "Invalid", "BadCredentials"}[k]
+	return [...]string{"Unknown", "NotFound", "AccessDenied", "Throttled", "ServerError", "Conflict", "Invalid", "BadCredentials", "LimitExceeded"}[k]
 }
 
 // codes maps AWS error codes to kinds. Codes are shared across services
-// (S3, S3 Vectors, STS, bedrock-agent), so one table serves them all.
+// (S3, S3 Vectors, STS, bedrock-agent, Amazon Quick), so one table serves
+// them all. Amazon Quick's come from the quicksight model's exception
+// shapes and, for authentication, from what the AWS front end answers an
+// unsigned or badly signed request with.
 var codes = map[string]Kind{
 	"NoSuchBucket":                         NotFound,
 	"NotFound":                             NotFound,
@@ -85,6 +93,22 @@ var codes = map[string]Kind{
 	"InvalidRequest":                Invalid,
 	"ValidationException":           Invalid,
 	"InvalidBucketName":             Invalid,
+	// Amazon Quick (service quicksight). AccessDeniedException (HTTP 401
+	// there, not 403), ResourceNotFoundException, ThrottlingException and
+	// ConflictException are above.
+	"InvalidParameterValueException":      Invalid,
+	"InvalidRequestException":             Invalid,
+	"InvalidNextTokenException":           Invalid,
+	"PreconditionNotMetException":         Invalid,
+	"UnsupportedUserEditionException":     Invalid,
+	"LimitExceededException":              LimitExceeded,
+	"ResourceExistsException":             Conflict,
+	"InternalFailureException":            ServerError,
+	"ResourceUnavailableException":        ServerError,
+	"InvalidSignatureException":           BadCredentials,
+	"IncompleteSignatureException":        BadCredentials,
+	"MissingAuthenticationTokenException": BadCredentials,
+	"InvalidClientTokenException":         BadCredentials,
 }
 
 // Classify returns the kind of err. Unrecognised API errors are classified
@@ -105,7 +129,7 @@ func Classify(err error) Kind {
 		switch s := respErr.HTTPStatusCode(); {
 		case s == 404:
 			return NotFound
-		case s == 403:
+		case s == 401 || s == 403:
 			return AccessDenied
 		case s == 409 || s == 412:
 			return Conflict

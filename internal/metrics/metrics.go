@@ -12,6 +12,9 @@ const (
 	ConcernBucketPolicy = "bucket_policy"
 	ConcernVersioning   = "versioning"
 	ConcernACL          = "access_control"
+	// ConcernRefreshSchedule is an Amazon Quick knowledge base's refresh
+	// schedule (spec.quick).
+	ConcernRefreshSchedule = "refresh_schedule"
 )
 
 var (

@@ -51,8 +51,7 @@ func TestErrorsClassified(t *testing.T) {
 				_, err := c.CreateKnowledgeBaseRefreshSchedule(ctx, in)
 				return err
 			},
-			// Not in awserr's table yet: classified by its 409.
-			code: "LimitExceededException", status: 409, kind: awserr.Conflict, op: "CreateKnowledgeBaseRefreshSchedule",
+			code: "LimitExceededException", status: 409, kind: awserr.LimitExceeded, op: "CreateKnowledgeBaseRefreshSchedule",
 		},
 		"hourly without the account feature": {
 			call: func(ctx context.Context, c *quick.Client) error {
@@ -103,7 +102,9 @@ func TestErrorsClassified(t *testing.T) {
 					func(o *quick.Options) { o.Region = "eu-west-1" })
 				return err
 			},
-			code: "InvalidSignatureException", status: 403, kind: awserr.AccessDenied, op: "DescribeKnowledgeBase",
+			// A signature AWS refuses is a credentials problem, not a
+			// missing IAM permission.
+			code: "InvalidSignatureException", status: 403, kind: awserr.BadCredentials, op: "DescribeKnowledgeBase",
 		},
 	}
 	for name, tc := range cases {

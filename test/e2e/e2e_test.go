@@ -1,6 +1,7 @@
 // Package e2e drives kbwarden as a user does: the real manager binary, the
-// kubectl on the machine, and the AWS CLI, against envtest, moto and the
-// bedrock-agent emulator seeded with the runbook's incident.
+// kubectl on the machine, and the AWS CLI, against envtest, moto, the
+// bedrock-agent emulator seeded with the runbook's incident, and the Amazon
+// Quick emulator serving the ACL guide's knowledge base.
 package e2e
 
 import (
@@ -18,6 +19,7 @@ import (
 
 	"github.com/kbwarden/kbwarden/internal/testenv"
 	"github.com/kbwarden/kbwarden/test/bedrockemu"
+	"github.com/kbwarden/kbwarden/test/quickemu"
 	"github.com/kbwarden/kbwarden/test/scenario"
 )
 
@@ -25,6 +27,7 @@ import (
 var suite struct {
 	env        *testenv.Env
 	emulator   *bedrockemu.Server
+	quick      *quickemu.Server
 	kubeconfig string
 	processEnv []string
 	manager    *scenario.Process
@@ -83,10 +86,17 @@ func run(m *testing.M) (int, error) {
 		return 0, err
 	}
 	defer suite.emulator.Close()
+	if suite.quick, _, err = scenario.QuickEmulator(suite.env, nil); err != nil {
+		return 0, err
+	}
+	if err := suite.quick.Start("127.0.0.1:0"); err != nil {
+		return 0, err
+	}
+	defer suite.quick.Close()
 	if err := scenario.Seed(ctx, suite.env); err != nil {
 		return 0, err
 	}
-	suite.processEnv = scenario.ProcessEnv(suite.env.Moto.Endpoint, suite.emulator.URL(), suite.kubeconfig)
+	suite.processEnv = append(scenario.ProcessEnv(suite.env.Moto.Endpoint, suite.emulator.URL(), suite.kubeconfig), scenario.QuickEnv(suite.quick.URL()))
 	suite.manager, err = scenario.StartManager(ctx, bin, filepath.Join(work, "manager.log"), suite.processEnv, "--ingestion-start-interval=500ms")
 	if err != nil {
 		return 0, err

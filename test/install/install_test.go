@@ -406,12 +406,20 @@ func TestPrometheusIsOptional(t *testing.T) {
 	})
 }
 
-// TestSamplesAreValid creates every object of config/samples (dry run, with
-// strict field validation), so a sample with a misspelt field or a value the
-// CRD's schema or CEL rules reject fails here, not in a user's cluster.
+// TestSamplesAreValid creates every object of config/samples and of
+// config/samples/quick (dry run, with strict field validation), so a
+// sample with a misspelt field or a value the CRD's schema or CEL rules
+// reject fails here, not in a user's cluster.
 func TestSamplesAreValid(t *testing.T) {
+	for _, sub := range []string{"", "quick"} {
+		t.Run("config/samples/"+sub, func(t *testing.T) {
+			samplesAreValid(t, filepath.Join(testenv.RepoRoot(), "config", "samples", sub))
+		})
+	}
+}
+
+func samplesAreValid(t *testing.T, dir string) {
 	ctx := testContext(t)
-	dir := filepath.Join(testenv.RepoRoot(), "config", "samples")
 	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
 	NewWithT(t).Expect(err).NotTo(HaveOccurred())
 
@@ -438,7 +446,7 @@ func TestSamplesAreValid(t *testing.T) {
 			}
 		})
 	}
-	NewWithT(t).Expect(fromFiles).To(ContainElement(HaveField("Kind", "KnowledgeBase")), "config/samples has no KnowledgeBase")
+	NewWithT(t).Expect(fromFiles).To(ContainElement(HaveField("Kind", "KnowledgeBase")), "%s has no KnowledgeBase", dir)
 
 	t.Run("kustomization.yaml lists every sample", func(t *testing.T) {
 		g := NewWithT(t)
@@ -475,8 +483,8 @@ func TestSampleMistakesAreRejected(t *testing.T) {
 			return unstructured.SetNestedField(u.Object, int64(275666109134), "spec", "accountId")
 		}, "spec.accountId"},
 		{"knowledge base ID of the wrong shape", func(u *unstructured.Unstructured) error {
-			return unstructured.SetNestedField(u.Object, "KB-1234", "spec", "knowledgeBaseId")
-		}, "spec.knowledgeBaseId"},
+			return unstructured.SetNestedField(u.Object, "KB-1234", "spec", "bedrock", "knowledgeBaseId")
+		}, "spec.bedrock.knowledgeBaseId"},
 		{"Global mode without globalFile", func(u *unstructured.Unstructured) error {
 			return unstructured.SetNestedField(u.Object, "Global", "spec", "accessControl", "mode")
 		}, "globalFile is required"},

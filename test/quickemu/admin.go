@@ -19,6 +19,8 @@ import (
 //	    lists what a principal can retrieve (Retrievable)
 //	GET  {AdminPrefix}/accounts/{account}/knowledge-bases/{kb}/ingestions
 //	    lists the ingestions (Ingestions)
+//	POST {AdminPrefix}/accounts/{account}/knowledge-bases/{kb}/skip-to-next-refresh
+//	    jumps a JumpClock to the next scheduled refresh (SkipToNextRefresh)
 //
 // They take no signature: they are not AWS's.
 const AdminPrefix = "/_quickemu"
@@ -40,6 +42,14 @@ func (s *Server) adminRoutes() {
 			keys = []string{}
 		}
 		writeAdminJSON(w, map[string]any{"Keys": keys})
+	})
+	s.mux.HandleFunc("POST "+kb+"/skip-to-next-refresh", func(w http.ResponseWriter, r *http.Request) {
+		at, jumped, err := s.SkipToNextRefresh(r.PathValue("account"), r.PathValue("kb"))
+		if err != nil {
+			writeError(w, &apiError{status: http.StatusConflict, code: "ConflictException", message: err.Error()})
+			return
+		}
+		writeAdminJSON(w, map[string]any{"RefreshAt": at.Format(time.RFC3339Nano), "Jumped": jumped.String()})
 	})
 	s.mux.HandleFunc("GET "+kb+"/ingestions", func(w http.ResponseWriter, r *http.Request) {
 		list := s.Ingestions(r.PathValue("account"), r.PathValue("kb"))

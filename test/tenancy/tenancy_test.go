@@ -192,7 +192,7 @@ func tenant(ctx context.Context, ns, team string, spec kbv1.AccountBindingSpec) 
 // source DS....
 func knowledgeBase(ns, name, kbID, vectors, docs string) *kbv1.KnowledgeBase {
 	return &kbv1.KnowledgeBase{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Spec: kbv1.KnowledgeBaseSpec{
-		KnowledgeBaseID: kbID, DataSourceID: "DS" + kbID[2:], Region: testenv.Region,
+		Bedrock: &kbv1.BedrockSpec{KnowledgeBaseID: kbID, DataSourceID: "DS" + kbID[2:]}, Region: testenv.Region,
 		VectorBucket: kbv1.VectorBucketSpec{Name: vectors}, Documents: kbv1.DocumentsSpec{Bucket: docs, Prefix: "docs/"},
 	}}
 }
@@ -207,9 +207,9 @@ func seed(t *testing.T, kb *kbv1.KnowledgeBase) {
 
 // emuKnowledgeBase is the emulator's knowledge base and data source of kb.
 func emuKnowledgeBase(kb *kbv1.KnowledgeBase) bedrockemu.KnowledgeBase {
-	return bedrockemu.KnowledgeBase{ID: kb.Spec.KnowledgeBaseID,
+	return bedrockemu.KnowledgeBase{ID: kb.Spec.Bedrock.KnowledgeBaseID,
 		VectorStore: bedrockemu.VectorStore{Bucket: kb.Spec.VectorBucket.Name},
-		DataSources: []bedrockemu.DataSource{{ID: kb.Spec.DataSourceID, Bucket: kb.Spec.Documents.Bucket, Prefix: kb.Spec.Documents.Prefix,
+		DataSources: []bedrockemu.DataSource{{ID: kb.Spec.Bedrock.DataSourceID, Bucket: kb.Spec.Documents.Bucket, Prefix: kb.Spec.Documents.Prefix,
 			AccessControl: kb.AccessControlMode() != kbv1.AccessControlNone}}}
 }
 
