@@ -120,6 +120,7 @@ func (s *accessControlStep) sync(ctx context.Context, obj *kbv1.KnowledgeBase, t
 	mode := obj.AccessControlMode()
 	bucket := obj.Spec.Documents.Bucket
 	target, err := aclTarget(obj)
+	target.MayTouch = t.mayTouch
 	if err != nil {
 		markFalse(obj, kbv1.AccessControlInSyncCondition, kbv1.InvalidSpecReason, "%s", err.Error())
 		return err

@@ -26,6 +26,7 @@ func (s *accessControlStep) cleanup(ctx context.Context, obj *kbv1.KnowledgeBase
 		return nil // not ours to touch
 	}
 	target, _ := aclTarget(obj) // the files to remove do not depend on the rules
+	target.MayTouch = p.target.mayTouch
 	removed, left, err := s.syncer.Cleanup(ctx, p.target.clients.S3, target)
 	if err != nil {
 		if err := documentsBucketErr(err, obj); reasonOf(err, "") == kbv1.BucketNotFoundReason {

@@ -39,10 +39,17 @@ func (s *accessControlStep) record(ctx context.Context, obj *kbv1.KnowledgeBase,
 		LastWriteTime: prev.LastWriteTime,
 		Drift:         prev.Drift,
 	}
-	if !res.LastWriteAt.IsZero() {
+	switch {
+	case !res.LastWriteAt.IsZero():
 		// S3's date, not the manager's clock: ingestion compares it with the
 		// start time the ingestion service reports.
 		at := metav1.NewTime(res.LastWriteAt)
+		st.LastWriteTime = &at
+	case res.Written > 0:
+		// A write S3 did not date: the manager's clock is all there is,
+		// and keeping the older date would credit jobs that started
+		// between the two writes.
+		at := metav1.NewTime(s.clock.Now())
 		st.LastWriteTime = &at
 	}
 	inSync := len(blocking) == 0 && len(res.Pending) == 0

@@ -72,6 +72,9 @@ type target struct {
 	region    string
 	account   string
 	partition string
+	// mayTouch says whether kbwarden may change or delete an object (the
+	// binding's grant, or the allow-list); nil allows everything.
+	mayTouch func(bucket, key string) bool
 }
 
 // cleanupBlocked decides what a deletion does when the AWS target could

@@ -99,7 +99,8 @@ func (s *preconditionsStep) resolveTarget(ctx context.Context, obj *kbv1.Knowled
 			return nil, classifyAWS(err, "finding the account ID (set spec.accountId to skip this call)", obj.GetInterval())
 		}
 	}
-	return &target{clients: clients, region: clients.Region, account: account, partition: partitionOf(clients.Region)}, nil
+	return &target{clients: clients, region: clients.Region, account: account, partition: partitionOf(clients.Region),
+		mayTouch: func(bucket, _ string) bool { return s.allowed.Allows(bucket) }}, nil
 }
 
 // statementKeyIndex indexes KnowledgeBases by the policy statement they

@@ -32,33 +32,37 @@ const (
 	exactKeyEnd = "\x00"
 )
 
-// aclScopes lists where obj writes ACL files, each as "bucket|kind|scope".
-// Scopes of different kinds never share a file, so they are compared only
-// within a kind: sidecars next to the documents ("d", key + .metadata.json
-// of a document), sidecars in a parallel tree ("m", metadataPrefix + the
-// document's key; no document lies there, so a "d" tree above it writes
-// nothing in it), and global files ("g", one exact key). The bookkeeping
-// folder is per KnowledgeBase and never overlaps another's.
+// aclScopes lists where obj writes ACL files, each as "bucket|scope", all
+// kinds in one key space: sidecars next to the documents, sidecars in a
+// parallel tree (metadataPrefix + the document's key) and global files
+// (one exact key) can all land on the same key (a global file named like
+// another KnowledgeBase's sidecar; a parallel tree inside another's
+// documents, whose sidecar an uploaded document there would get). The
+// bookkeeping folder is per KnowledgeBase and never overlaps another's.
 func aclScopes(obj *kbv1.KnowledgeBase) []string {
 	ac := obj.Spec.AccessControl
 	bucket := obj.Spec.Documents.Bucket + "|"
 	switch obj.AccessControlMode() {
 	case kbv1.AccessControlPerDocument:
-		if ac.MetadataPrefix != "" {
-			return []string{bucket + "m|" + ac.MetadataPrefix + obj.Spec.Documents.Prefix}
-		}
-		return []string{bucket + "d|" + obj.Spec.Documents.Prefix}
+		return []string{bucket + ac.MetadataPrefix + obj.Spec.Documents.Prefix}
 	case kbv1.AccessControlGlobal:
-		return []string{bucket + "g|" + ac.GlobalFile + exactKeyEnd}
+		return []string{bucket + ac.GlobalFile + exactKeyEnd}
 	}
 	return nil
 }
 
-// scopeStart is where the key part of a scope begins, after "bucket|kind|".
-func scopeStart(scope string) int {
-	bucketEnd := strings.IndexByte(scope, '|') + 1
-	return bucketEnd + strings.IndexByte(scope[bucketEnd:], '|') + 1
+// scopeKind tells sidecars next to documents ("d") from the other kinds
+// (a parallel tree or a global file), which only share a key with them if
+// someone puts a document where the parallel tree is.
+func scopeKind(obj *kbv1.KnowledgeBase) string {
+	if obj.AccessControlMode() == kbv1.AccessControlPerDocument && obj.Spec.AccessControl.MetadataPrefix == "" {
+		return "d"
+	}
+	return "other"
 }
+
+// scopeStart is where the key part of a scope begins, after "bucket|".
+func scopeStart(scope string) int { return strings.IndexByte(scope, '|') + 1 }
 
 // indexACLScopes registers the two scope indexes on the manager's cache.
 func indexACLScopes(ctx context.Context, indexer client.FieldIndexer) error {
@@ -112,6 +116,13 @@ func (s *preconditionsStep) olderWriter(ctx context.Context, obj *kbv1.Knowledge
 	for i := range others {
 		other := &others[i]
 		if other.UID == obj.UID || !other.DeletionTimestamp.IsZero() || !createdBefore(other, obj) {
+			continue
+		}
+		// Within one namespace (one team) a tree of sidecars next to the
+		// documents and a parallel tree or global file share keys only if
+		// the team puts documents into its own parallel tree; across
+		// namespaces that would let one tenant write the other's ACLs.
+		if other.Namespace == obj.Namespace && scopeKind(other) != scopeKind(obj) {
 			continue
 		}
 		if s.tenancy.Required() {

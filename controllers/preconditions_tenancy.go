@@ -31,7 +31,11 @@ func (s *preconditionsStep) tenantTarget(ctx context.Context, obj *kbv1.Knowledg
 	if err != nil {
 		return nil, stalling(kbv1.InvalidSpecReason, "%w", err)
 	}
-	return &target{clients: clients, region: clients.Region, account: b.Spec.AccountID, partition: partitionOf(clients.Region)}, nil
+	t := &target{clients: clients, region: clients.Region, account: b.Spec.AccountID, partition: partitionOf(clients.Region)}
+	if grant, err := tenancy.NewGrant(b); err == nil { // it parsed in tenantGrant
+		t.mayTouch = func(bucket, key string) bool { return grant.Object(bucket, key) == nil }
+	}
+	return t, nil
 }
 
 // tenantGrant resolves obj's AccountBinding and checks what obj names

@@ -182,3 +182,29 @@ func TestEditedSidecarBelongsToItsEditor(t *testing.T) {
 		})
 	}
 }
+
+// TestMayTouchBoundsWhatTheManifestNames: the manifest lives in S3, where
+// a tenant may write it, so a key it names as kbwarden's own is retired
+// only where the grant (Target.MayTouch) lets kbwarden write. Here the
+// sidecar is wholly kbwarden's, and still survives a cleanup the grant
+// does not cover.
+func TestMayTouchBoundsWhatTheManifestNames(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	bucket := newBucket(t)
+	put(t, bucket, "docs/a.txt", "text")
+	target := perDocument(t, bucket)
+	s := &Syncer{}
+	_, err := s.Sync(ctx, counted, target)
+	g.Expect(err).NotTo(HaveOccurred())
+	_, ok := read(t, bucket, "docs/a.txt.metadata.json")
+	g.Expect(ok).To(BeTrue())
+
+	var asked []string
+	target.MayTouch = func(b, key string) bool { asked = append(asked, key); return false }
+	_, _, err = s.Cleanup(ctx, counted, target)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(asked).To(ContainElement("docs/a.txt.metadata.json"))
+	_, ok = read(t, bucket, "docs/a.txt.metadata.json")
+	g.Expect(ok).To(BeTrue(), "a file outside the grant is never deleted")
+}

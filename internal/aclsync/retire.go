@@ -17,6 +17,10 @@ func (p *pass) retireAll(keys []string, bucket string, format kbv1.ACLFormat) {
 	slices.Sort(keys)
 	for _, key := range keys {
 		e := p.st.entries[key]
+		if p.t.MayTouch != nil && !p.t.MayTouch(bucket, key) {
+			p.retired(key, false) // outside the grant: never touched, only forgotten
+			continue
+		}
 		if p.t.Observe {
 			p.pending(key)
 			continue

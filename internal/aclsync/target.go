@@ -43,6 +43,13 @@ type Target struct {
 	// at the old default location (".kbwarden/<Owner>/" in the documents
 	// bucket) is read and moved to the new one.
 	BookkeepingBucket, BookkeepingPrefix string
+
+	// MayTouch, when set, says whether kbwarden may change or delete the
+	// object at bucket/key (the tenant's grant). Files of an earlier layout
+	// and cleanup are taken from the manifest, which lives in S3 where the
+	// tenant may write it: a key MayTouch refuses is never retired, only
+	// forgotten.
+	MayTouch func(bucket, key string) bool
 }
 
 // ProblemKind classifies why a file was not brought in sync.
