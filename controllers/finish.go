@@ -140,7 +140,12 @@ func (r *KnowledgeBaseReconciler) patchStatus(ctx context.Context, before, obj *
 		}
 		return err
 	}
-	r.stale.wrote(obj.UID, before.ResourceVersion, base.ResourceVersion)
+	if obj.ResourceVersion != base.ResourceVersion {
+		// Not for a patch the API server found empty (a time that differs
+		// below the second it is stored at): it supersedes nothing, and the
+		// copy read is still the current one.
+		r.stale.wrote(obj.UID, before.ResourceVersion, base.ResourceVersion)
+	}
 	return nil
 }
 

@@ -3,8 +3,10 @@ package controllers
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/onsi/gomega"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
@@ -88,4 +90,33 @@ func TestReconcileSkipsACopyOlderThanItsOwnWrite(t *testing.T) {
 	stored := &kbv1.KnowledgeBase{}
 	g.Expect(c.Get(ctx, client.ObjectKeyFromObject(kb), stored)).To(gomega.Succeed())
 	g.Expect(stored.Status).To(gomega.Equal(written.Status))
+}
+
+// TestAnEmptyStatusWriteSupersedesNothing: a status that differs from the
+// stored one only below the second (times are stored to the second) is
+// patched, the API server finds nothing to change and keeps the
+// resourceVersion, and the copy read stays the current one: later passes
+// on it must run, not be taken for stale forever.
+func TestAnEmptyStatusWriteSupersedesNothing(t *testing.T) {
+	t.Parallel()
+	g := gomega.NewWithT(t)
+	ctx := context.Background()
+	kb := newKnowledgeBase("stale-empty-write")
+	kb.Spec.Suspend = true // the manager writes its status once and leaves it
+	g.Expect(env.Client.Create(ctx, kb)).To(gomega.Succeed())
+	deleteOnCleanup(t, kb)
+	read := &kbv1.KnowledgeBase{}
+	eventually(g, func(g gomega.Gomega) {
+		g.Expect(env.Client.Get(ctx, client.ObjectKeyFromObject(kb), read)).To(gomega.Succeed())
+		g.Expect(condition(read, kbv1.ReadyCondition)).To(gomega.HaveField("Reason", kbv1.SuspendedReason))
+	}).Should(gomega.Succeed())
+
+	r := NewKnowledgeBaseReconciler(Config{Client: env.Client})
+	obj := read.DeepCopy()
+	ready := condition(obj, kbv1.ReadyCondition)
+	ready.LastTransitionTime = metav1.NewTime(ready.LastTransitionTime.Add(time.Millisecond))
+	_, err := r.finish(ctx, read.DeepCopy(), obj, ctrl.Result{}, nil)
+	g.Expect(err).NotTo(gomega.HaveOccurred())
+	g.Expect(obj.ResourceVersion).To(gomega.Equal(read.ResourceVersion), "the API server found nothing to write")
+	g.Expect(r.stale.stale(read.UID, read.ResourceVersion)).To(gomega.BeFalse(), "the copy read is still the current one")
 }
