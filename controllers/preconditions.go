@@ -180,7 +180,7 @@ func (s *preconditionsStep) statementOwner(ctx context.Context, obj *kbv1.Knowle
 // one by naming its bucket first. It creates no session for other.
 func (s *preconditionsStep) accountOf(ctx context.Context, other *kbv1.KnowledgeBase) (account string, ok bool, err error) {
 	if s.tenancy.Required() {
-		b, _, err := s.tenantGrant(ctx, other)
+		b, _, _, err := s.tenantGrant(ctx, other)
 		if err != nil {
 			return "", false, nil
 		}

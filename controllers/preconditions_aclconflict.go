@@ -126,7 +126,7 @@ func (s *preconditionsStep) olderWriter(ctx context.Context, obj *kbv1.Knowledge
 			continue
 		}
 		if s.tenancy.Required() {
-			if _, _, err := s.tenantGrant(ctx, other); err != nil {
+			if _, _, _, err := s.tenantGrant(ctx, other); err != nil {
 				continue
 			}
 		}

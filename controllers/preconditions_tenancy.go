@@ -22,7 +22,7 @@ import (
 // sts:GetCallerIdentity), so no STS call is made per reconcile. Every
 // refusal is decided here from the manager's cache, before any AWS call.
 func (s *preconditionsStep) tenantTarget(ctx context.Context, obj *kbv1.KnowledgeBase) (*target, error) {
-	b, region, err := s.tenantGrant(ctx, obj)
+	b, grant, region, err := s.tenantGrant(ctx, obj)
 	if err != nil {
 		return nil, err
 	}
@@ -31,42 +31,40 @@ func (s *preconditionsStep) tenantTarget(ctx context.Context, obj *kbv1.Knowledg
 	if err != nil {
 		return nil, stalling(kbv1.InvalidSpecReason, "%w", err)
 	}
-	t := &target{clients: clients, region: clients.Region, account: b.Spec.AccountID, partition: partitionOf(clients.Region)}
-	if grant, err := tenancy.NewGrant(b); err == nil { // it parsed in tenantGrant
-		t.mayTouch = func(bucket, key string) bool { return grant.Object(bucket, key) == nil }
-	}
-	return t, nil
+	return &target{clients: clients, region: clients.Region, account: b.Spec.AccountID, partition: partitionOf(clients.Region),
+		mayTouch: func(bucket, key string) bool { return grant.Object(bucket, key) == nil }}, nil
 }
 
 // tenantGrant resolves obj's AccountBinding and checks what obj names
-// against it, from the cache only; it returns the binding and the region.
-func (s *preconditionsStep) tenantGrant(ctx context.Context, obj *kbv1.KnowledgeBase) (*kbv1.AccountBinding, string, error) {
+// against it, from the cache only; it returns the binding, its parsed
+// grant and the region.
+func (s *preconditionsStep) tenantGrant(ctx context.Context, obj *kbv1.KnowledgeBase) (*kbv1.AccountBinding, *tenancy.Grant, string, error) {
 	ns := &corev1.Namespace{}
 	if err := s.client.Get(ctx, client.ObjectKey{Name: obj.Namespace}, ns); err != nil {
-		return nil, "", transient(kbv1.ProgressingReason, "reading namespace %s: %w", obj.Namespace, err)
+		return nil, nil, "", transient(kbv1.ProgressingReason, "reading namespace %s: %w", obj.Namespace, err)
 	}
 	var bindings kbv1.AccountBindingList
 	if err := s.client.List(ctx, &bindings); err != nil {
-		return nil, "", transient(kbv1.ProgressingReason, "listing AccountBindings: %w", err)
+		return nil, nil, "", transient(kbv1.ProgressingReason, "listing AccountBindings: %w", err)
 	}
 	b, err := tenancy.Resolve(tenancy.Namespace{Name: ns.Name, Labels: ns.Labels}, obj.Spec.AccountBinding, bindings.Items)
 	if err != nil {
-		return nil, "", s.tenancyError(err, obj)
+		return nil, nil, "", s.tenancyError(err, obj)
 	}
 	grant, err := tenancy.NewGrant(b)
 	if err != nil {
-		return nil, "", &StallingError{Reason: kbv1.NotGrantedReason, RetryAfter: obj.GetInterval(), Err: err}
+		return nil, nil, "", &StallingError{Reason: kbv1.NotGrantedReason, RetryAfter: obj.GetInterval(), Err: err}
 	}
 	region := s.defaults.region(obj)
 	if err := grant.Check(grantRequest(obj, region)); err != nil {
-		return nil, "", s.tenancyError(err, obj)
+		return nil, nil, "", s.tenancyError(err, obj)
 	}
 	if p := obj.Spec.VectorBucket.Policy; p != nil && p.Principal != nil && p.Principal.RoleARN != "" {
 		if err := grant.PrincipalRole(p.Principal.RoleARN); err != nil {
-			return nil, "", s.tenancyError(err, obj)
+			return nil, nil, "", s.tenancyError(err, obj)
 		}
 	}
-	return b, region, nil
+	return b, grant, region, nil
 }
 
 // grantRequest lists everything obj would touch, for the grant check:
