@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,6 +27,53 @@ func putObject(t *testing.T, bucket, key, body string) {
 	}
 }
 
+// putObjects writes many objects, eight at a time, as a sync of a folder
+// with the AWS CLI would.
+func putObjects(t *testing.T, bucket string, objects map[string]string) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, len(objects))
+	limit := make(chan struct{}, 8)
+	for key, body := range objects {
+		wg.Add(1)
+		limit <- struct{}{}
+		go func() {
+			defer func() { <-limit; wg.Done() }()
+			if _, err := admin.PutObject(context.Background(), &s3.PutObjectInput{Bucket: &bucket, Key: &key, Body: bytes.NewReader([]byte(body))}); err != nil {
+				errs <- fmt.Errorf("putting %s/%s: %w", bucket, key, err)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
+
+// getObjects reads many objects, eight at a time. A key that does not
+// exist is absent from the result.
+func getObjects(g gomega.Gomega, bucket string, keys []string) map[string]string {
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	found := make(map[string]string, len(keys))
+	limit := make(chan struct{}, 8)
+	for _, key := range keys {
+		wg.Add(1)
+		limit <- struct{}{}
+		go func() {
+			defer func() { <-limit; wg.Done() }()
+			if body, ok := getObject(g, bucket, key); ok {
+				mu.Lock()
+				found[key] = body
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return found
+}
+
 // getObject reads an object, and false when it does not exist.
 func getObject(g gomega.Gomega, bucket, key string) (string, bool) {
 	out, err := admin.GetObject(context.Background(), &s3.GetObjectInput{Bucket: &bucket, Key: &key})
@@ -41,6 +90,11 @@ func getObject(g gomega.Gomega, bucket, key string) (string, bool) {
 func sidecarACL(g gomega.Gomega, bucket, key string) (acl.ACL, map[string]any) {
 	body, ok := getObject(g, bucket, key)
 	g.Expect(ok).To(gomega.BeTrue(), "sidecar %s exists", key)
+	return parseSidecar(g, key, body)
+}
+
+// parseSidecar is a sidecar's ACL (Quick format) and its other fields.
+func parseSidecar(g gomega.Gomega, key, body string) (acl.ACL, map[string]any) {
 	got, err := acl.ParseSidecarACL([]byte(body), kbv1.ACLFormatQuick)
 	g.Expect(err).NotTo(gomega.HaveOccurred(), key)
 	var fields map[string]any
@@ -84,11 +138,33 @@ func aclInSync(g gomega.Gomega, kb *kbv1.KnowledgeBase) *kbv1.KnowledgeBase {
 	return got
 }
 
+// ready waits for Ready True at the current generation and returns the
+// object.
+func ready(g gomega.Gomega, kb *kbv1.KnowledgeBase) *kbv1.KnowledgeBase {
+	var got *kbv1.KnowledgeBase
+	eventually(g, func(g gomega.Gomega) {
+		got = get(g, kb)
+		c := condition(got, kbv1.ReadyCondition)
+		g.Expect(c).NotTo(gomega.BeNil())
+		g.Expect(c.ObservedGeneration).To(gomega.Equal(got.Generation))
+		g.Expect(c.Status).To(gomega.Equal(metav1.ConditionTrue), c.Message)
+	}).Should(gomega.Succeed())
+	return got
+}
+
 // quiet waits until a pass no longer changes anything on bucket (two
 // passes at the 1s interval), then returns the calls made during window.
 func quiet(t *testing.T, bucket string, window time.Duration) map[string]int {
 	t.Helper()
+	return quietThen(t, bucket, window, func() {})
+}
+
+// quietThen is quiet, calling atStart when the window opens, so a test can
+// take a snapshot of what the window's passes must leave alone.
+func quietThen(t *testing.T, bucket string, window time.Duration, atStart func()) map[string]int {
+	t.Helper()
 	time.Sleep(2500 * time.Millisecond)
+	atStart()
 	before := calls.ForBucket(bucket)
 	time.Sleep(window)
 	// On a loaded machine a pass may come late: the window lasts until at

@@ -65,20 +65,37 @@ func Start(ctx context.Context) (*Env, error) {
 		return nil, err
 	}
 	env := &Env{Scheme: Scheme()}
+	// moto and the control plane take seconds each to come up and do not
+	// depend on each other, so they start side by side.
+	type started struct {
+		moto *Moto
+		err  error
+	}
+	motoStarted := make(chan started, 1)
+	go func() {
+		m, err := StartMoto(ctx)
+		motoStarted <- started{m, err}
+	}()
 	env.control = &envtest.Environment{
 		BinaryAssetsDirectory: assets,
 		CRDDirectoryPaths:     []string{filepath.Join(RepoRoot(), "config", "crd", "bases")},
 		ErrorIfCRDPathMissing: true,
 		Scheme:                env.Scheme,
 	}
-	if env.Config, err = env.control.Start(); err != nil {
+	env.Config, err = env.control.Start()
+	m := <-motoStarted
+	env.Moto = m.moto
+	if err != nil {
+		if env.Moto != nil {
+			env.Moto.Stop()
+		}
 		return nil, fmt.Errorf("starting envtest with the binaries in %s: %w", assets, err)
 	}
-	if env.Client, err = client.New(env.Config, client.Options{Scheme: env.Scheme}); err != nil {
+	if m.err != nil {
 		env.Stop()
-		return nil, err
+		return nil, m.err
 	}
-	if env.Moto, err = StartMoto(ctx); err != nil {
+	if env.Client, err = client.New(env.Config, client.Options{Scheme: env.Scheme}); err != nil {
 		env.Stop()
 		return nil, err
 	}
