@@ -29,6 +29,12 @@ type WaitingError struct {
 	Reason       string
 	Err          error
 	RequeueAfter time.Duration
+	// Metered says the wait is for an account's ingestion quota (a
+	// running job's end, a start slot): the next look goes ahead of
+	// routine passes in the work queue, so the quota does not idle while
+	// the queue is long (after a restart, or a thousand KnowledgeBases
+	// applied at once).
+	Metered bool
 }
 
 func (e *WaitingError) Error() string { return e.Err.Error() }
@@ -53,6 +59,11 @@ func waiting(reason string, after time.Duration, format string, args ...any) err
 	return &WaitingError{Reason: reason, RequeueAfter: after, Err: fmt.Errorf(format, args...)}
 }
 
+// waitingMetered is waiting for a wait on an account's ingestion quota.
+func waitingMetered(reason string, after time.Duration, format string, args ...any) error {
+	return &WaitingError{Reason: reason, RequeueAfter: after, Err: fmt.Errorf(format, args...), Metered: true}
+}
+
 func transient(reason, format string, args ...any) error {
 	return &TransientError{Reason: reason, Err: fmt.Errorf(format, args...)}
 }
@@ -71,6 +82,12 @@ func reasonOf(err error, fallback string) string {
 		return t.Reason
 	}
 	return fallback
+}
+
+// isMetered says err is a wait on an account's ingestion quota.
+func isMetered(err error) bool {
+	var w *WaitingError
+	return errors.As(err, &w) && w.Metered
 }
 
 // requeueAfterOf returns how long a WaitingError asks to wait, or 0.

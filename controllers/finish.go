@@ -31,6 +31,7 @@ func (r *KnowledgeBaseReconciler) finish(ctx context.Context, before, obj *kbv1.
 		return result, err // the object is gone or going; there is no status to write
 	}
 
+	priority := passPriority(err)
 	var stall *StallingError
 	switch {
 	case obj.Spec.Suspend && obj.DeletionTimestamp.IsZero() && err == nil:
@@ -78,7 +79,35 @@ func (r *KnowledgeBaseReconciler) finish(ctx context.Context, before, obj *kbv1.
 		return result, errors.Join(err, patchErr)
 	}
 	r.recordReadyTransition(before, obj)
+	result.Priority = &priority
 	return result, err
+}
+
+// Work queue priorities (controller-runtime's priority queue). Every pass
+// sets the priority of its next look, so a KnowledgeBase does not keep the
+// priority of a wait that is over, nor the low priority controller-runtime
+// gives the objects of its initial list (-100).
+const (
+	// routinePriority is the next look of a pass that waits on nothing
+	// shared: the next drift check, a debounce, a retry. It is below
+	// controller-runtime's default (0) for events, so a KnowledgeBase
+	// someone just created or edited is looked at before the periodic
+	// checks of a thousand others.
+	routinePriority = -10
+	// meteredPriority is the next look of a pass that waits on an
+	// account's ingestion quota (a running job's end, a start slot), and
+	// a wakeup from the start queue: a slot nobody claims is lost to every
+	// KnowledgeBase of the account.
+	meteredPriority = 10
+)
+
+// passPriority is the priority of the next look after a pass that ended
+// with err.
+func passPriority(err error) int {
+	if isMetered(err) {
+		return meteredPriority
+	}
+	return routinePriority
 }
 
 // staleReadRetry is how soon a pass whose status write was refused as

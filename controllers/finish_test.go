@@ -33,7 +33,8 @@ func TestFinish(t *testing.T) {
 		wantKstatus status.Status
 		wantReady   metav1.ConditionStatus
 		wantReason  string
-		wantResult  ctrl.Result
+		wantResult  ctrl.Result // without its Priority, which wantMetered says
+		wantMetered bool        // the next look goes ahead of routine passes
 		wantErr     bool
 		wantEvent   string // prefix of the one event expected, or empty for none
 	}{
@@ -65,6 +66,11 @@ func TestFinish(t *testing.T) {
 			prepare: allTrue, err: waiting(kbv1.IngestionInProgressReason, 30*time.Second, "job running"),
 			wantKstatus: status.InProgressStatus, wantReady: metav1.ConditionTrue, wantReason: kbv1.SucceededReason,
 			wantResult: ctrl.Result{RequeueAfter: 30 * time.Second}, wantEvent: "Normal Succeeded",
+		},
+		"a wait on the ingestion quota requeues ahead of routine passes": {
+			prepare: allTrue, err: waitingMetered(kbv1.IngestionInProgressReason, 2*time.Second, "job running"),
+			wantKstatus: status.InProgressStatus, wantReady: metav1.ConditionTrue, wantReason: kbv1.SucceededReason,
+			wantResult: ctrl.Result{RequeueAfter: 2 * time.Second}, wantMetered: true, wantEvent: "Normal Succeeded",
 		},
 		"a transient error is returned for backoff and is Reconciling": {
 			prepare: allTrue, err: transient(kbv1.ThrottledReason, "SlowDown"),
@@ -99,6 +105,12 @@ func TestFinish(t *testing.T) {
 			res, err := r.finish(context.Background(), before, obj, ctrl.Result{}, tc.err)
 
 			g.Expect(err != nil).To(gomega.Equal(tc.wantErr))
+			wantPriority := routinePriority
+			if tc.wantMetered {
+				wantPriority = meteredPriority
+			}
+			g.Expect(res.Priority).To(gomega.HaveValue(gomega.Equal(wantPriority)), "the next look's priority")
+			res.Priority = nil
 			g.Expect(res).To(gomega.Equal(tc.wantResult))
 			stored := &kbv1.KnowledgeBase{}
 			g.Expect(c.Get(context.Background(), client.ObjectKeyFromObject(kb), stored)).To(gomega.Succeed())

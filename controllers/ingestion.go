@@ -231,13 +231,15 @@ func (p *ingestionPass) startWhenIdle(ctx context.Context, d ingestion.Decision)
 func (p *ingestionPass) startFailed(err error) error {
 	switch awserr.Classify(err) {
 	case awserr.Conflict:
-		return p.pending(2*p.s.opts.PollMin, "another ingestion job of knowledge base %s is running (%s); waiting for it to end", p.kbID, awserr.Describe(err))
+		w := p.pending(2*p.s.opts.PollMin, "another ingestion job of knowledge base %s is running (%s); waiting for it to end", p.kbID, awserr.Describe(err))
+		w.Metered = true
+		return w
 	case awserr.Throttled:
 		p.s.queue.Return(p.account, queueKey(p.obj))
 		p.s.queue.Backoff(p.account, p.s.queue.Interval())
 		p.setOutcome(kbv1.ThrottledReason,
 			"StartIngestionJob was throttled (%s); retrying in %s", awserr.Describe(err), p.s.queue.Interval())
-		return waiting(kbv1.ThrottledReason, p.s.queue.Interval(), "StartIngestionJob was throttled; retrying")
+		return waitingMetered(kbv1.ThrottledReason, p.s.queue.Interval(), "StartIngestionJob was throttled; retrying")
 	}
 	return p.classify(err, "StartIngestionJob")
 }

@@ -221,15 +221,16 @@ func (p *ingestionPass) waitForJob() error {
 	if c == nil || c.Reason != kbv1.IngestionInProgressReason || !strings.Contains(c.Message, j.ID) || !strings.HasSuffix(c.Message, " is "+j.Status) {
 		p.setOutcome(kbv1.IngestionInProgressReason, "ingestion job %s (trigger %s) is %s", j.ID, j.Trigger, j.Status)
 	}
-	return waiting(kbv1.IngestionInProgressReason, after, "ingestion job %s is %s; looking again in %s", j.ID, j.Status, after)
+	return waitingMetered(kbv1.IngestionInProgressReason, after, "ingestion job %s is %s; looking again in %s", j.ID, j.Status, after)
 }
 
 // pending says a job is due but must wait (debounce, start queue, another
 // job of the knowledge base).
-func (p *ingestionPass) pending(after time.Duration, format string, args ...any) error {
+func (p *ingestionPass) pending(after time.Duration, format string, args ...any) *WaitingError {
 	msg := fmt.Sprintf(format, args...)
 	p.setOutcome(kbv1.IngestionPendingReason, "%s", msg)
-	return waiting(kbv1.IngestionPendingReason, after, "%s; looking again in %s", msg, after.Round(time.Millisecond))
+	return &WaitingError{Reason: kbv1.IngestionPendingReason, RequeueAfter: after,
+		Err: fmt.Errorf("%s; looking again in %s", msg, after.Round(time.Millisecond))}
 }
 
 // reportSettled leaves the last job's outcome in place; it fills the

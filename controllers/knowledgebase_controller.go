@@ -304,10 +304,7 @@ func (r *KnowledgeBaseReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return b.
 		For(&kbv1.KnowledgeBase{}, builder.WithPredicates(predicate.Or(
 			predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
-		WatchesRawSource(source.Channel(r.ingestion.wakeups, handler.TypedEnqueueRequestsFromMapFunc(
-			func(_ context.Context, n types.NamespacedName) []reconcile.Request {
-				return []reconcile.Request{{NamespacedName: n}}
-			}))).
+		WatchesRawSource(source.Channel(r.ingestion.wakeups, enqueueWakeup{})).
 		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
 		Named(ControllerName).
 		Complete(r)

@@ -45,10 +45,15 @@ const minGrace = time.Second
 //   - the head is marked late: every later slot also wakes the key behind it
 //     and goes to the first of them to ask, until the head claims one.
 //
-// So a slow head costs the lane at most one Grace, once, and is still the
-// first woken at every slot; a head that never comes back (a KnowledgeBase
-// deleted behind the manager's back: call Forget when a reconcile finds it
-// gone) costs nothing after that.
+// A late head that asks again between two slots is alive, only slow to
+// answer (its reconcile is long, or queued behind others). Woken beside a
+// quicker key at every slot, it would lose every one of them, so the queue
+// times it: its next slots at the head are held for it alone for as long
+// as it took to answer, plus Grace (at most ten Graces), until it lets a
+// hold pass. A slow head thus costs the lane about its answer time per slot
+// it claims, and is served in its turn; a head that never comes back (a
+// KnowledgeBase deleted behind the manager's back: call Forget when a
+// reconcile finds it gone) costs one Grace, once, and nothing after that.
 //
 // Ask never blocks. Wakeups are delivered by the goroutine that Start runs
 // (a controller-runtime manager.Runnable), and also by Ask, Cancel, Forget
@@ -136,6 +141,7 @@ func (q *Queue) Ask(account, key string) time.Duration {
 		q.poke()
 		return 0
 	}
+	l.asked(key, now)
 	wakes = append(wakes, l.sweep(now, q.grace)...)
 	wait := max(l.next.Sub(now), 0) + time.Duration(slices.Index(l.line, key))*q.interval
 	if wait <= 0 {
@@ -283,7 +289,8 @@ func (q *Queue) Snapshot() []LaneStats {
 func (q *Queue) laneFor(account string) *lane {
 	l := q.lanes[account]
 	if l == nil {
-		l = &lane{joined: map[string]time.Time{}, late: map[string]bool{}}
+		l = &lane{joined: map[string]time.Time{}, late: map[string]bool{},
+			wokenAt: map[string]time.Time{}, answer: map[string]time.Duration{}}
 		q.lanes[account] = l
 	}
 	return l
@@ -308,6 +315,7 @@ func (q *Queue) remove(key string, now time.Time) []string {
 	}
 	delete(q.laneOf, key)
 	l := q.lanes[account]
+	delete(l.answer, key) // out of line: how slow it was no longer matters
 	if l.drop(key) == 0 {
 		l.closeSlot()
 		return l.sweep(now, q.grace)

@@ -14,10 +14,23 @@ type lane struct {
 	joined map[string]time.Time // when each waiting key joined; also the line's membership
 	late   map[string]bool      // keys that let a slot reserved for them pass
 
+	// A late key that asks again between two slots is alive but slow to
+	// answer a wakeup (its reconcile is long, or queued behind others): left
+	// alone it would lose every slot to a quicker key woken beside it. So
+	// its slots at the head are held for it for as long as it took to
+	// answer, plus a grace, until it lets a hold pass.
+	wokenAt map[string]time.Time     // first wakeup a key has not answered yet
+	answer  map[string]time.Duration // slow keys: how long they took to answer
+
 	openedAt time.Time       // when the current slot was reserved for the head; zero: not yet
+	hold     time.Duration   // how long the head has the current slot to itself
 	woken    map[string]bool // keys woken for the current slot
 	lastWake time.Time       // when the last of them was woken
 }
+
+// maxHoldGraces bounds the hold of a slow head, in graces: a KnowledgeBase
+// that takes longer than this to answer waits like any late head.
+const maxHoldGraces = 10
 
 func (l *lane) has(key string) bool {
 	_, ok := l.joined[key]
@@ -39,7 +52,21 @@ func (l *lane) drop(key string) int {
 	delete(l.joined, key)
 	delete(l.late, key)
 	delete(l.woken, key)
+	delete(l.wokenAt, key)
 	return i
+}
+
+// asked notes that key asked at now without claiming: when it is late,
+// how long it took to answer its first unanswered wakeup.
+func (l *lane) asked(key string, now time.Time) {
+	woken, ok := l.wokenAt[key]
+	if !ok {
+		return
+	}
+	delete(l.wokenAt, key)
+	if l.late[key] {
+		l.answer[key] = now.Sub(woken)
+	}
 }
 
 // available says the quota allows a call now.
@@ -48,16 +75,16 @@ func (l *lane) available(now time.Time) bool { return !now.Before(l.next) }
 // openToAll says the available slot goes to the first waiting key to ask,
 // not only to the head: the head is late, or let its grace run out.
 func (l *lane) openToAll(now time.Time, grace time.Duration) bool {
-	if len(l.line) == 0 || l.late[l.line[0]] {
+	if len(l.line) == 0 || (l.late[l.line[0]] && l.hold == 0) {
 		return true
 	}
-	return !l.openedAt.IsZero() && now.Sub(l.openedAt) >= grace
+	return !l.openedAt.IsZero() && now.Sub(l.openedAt) >= max(grace, l.hold)
 }
 
 // closeSlot forgets the current reservation: the slot was claimed, the lane
 // backed off, or the head changed. The next sweep opens a new one.
 func (l *lane) closeSlot() {
-	l.openedAt, l.woken, l.lastWake = time.Time{}, nil, time.Time{}
+	l.openedAt, l.hold, l.woken, l.lastWake = time.Time{}, 0, nil, time.Time{}
 }
 
 // sweep opens an available slot for the head (waking it, and the key behind
@@ -73,16 +100,23 @@ func (l *lane) sweep(now time.Time, grace time.Duration) []string {
 	if !l.available(now) {
 		return nil
 	}
+	head := l.line[0]
 	n := 0
 	switch {
 	case l.openedAt.IsZero():
 		l.openedAt, l.woken = now, map[string]bool{}
 		n = 1
-		if l.late[l.line[0]] {
+		if took, slow := l.answer[head]; slow {
+			l.hold = min(took+grace, maxHoldGraces*grace)
+		} else if l.late[head] {
 			n = 2
 		}
-	case now.Sub(l.lastWake) >= grace:
-		l.late[l.line[0]] = true
+	case now.Sub(l.lastWake) >= max(grace, l.hold):
+		// Even a hold passed: the head must ask again, and be timed
+		// again, to be held for again.
+		l.late[head] = true
+		l.hold = 0
+		delete(l.answer, head)
 		n = 1
 	}
 	var wakes []string
@@ -92,6 +126,9 @@ func (l *lane) sweep(now time.Time, grace time.Duration) []string {
 			break
 		}
 		l.woken[k], l.lastWake = true, now
+		if _, waiting := l.wokenAt[k]; !waiting {
+			l.wokenAt[k] = now
+		}
 		wakes = append(wakes, k)
 	}
 	return wakes
@@ -120,5 +157,5 @@ func (l *lane) deadline(now time.Time, grace time.Duration) (time.Time, bool) {
 	case len(l.woken) >= len(l.line):
 		return time.Time{}, false
 	}
-	return l.lastWake.Add(grace), true
+	return l.lastWake.Add(max(grace, l.hold)), true
 }
