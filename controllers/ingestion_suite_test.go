@@ -37,13 +37,15 @@ var (
 	// burstACLIngKB is the burst in PerDocument mode.
 	burstACLIngKB = ingestionKB{"KBINGBUR02", "DSINGBUR02", "kbw-ing-burstacl-vectors", "kbw-ing-burstacl-docs"}
 	lifecycleKB   = ingestionKB{"KBLIFECY01", "DSLIFECY01", "kbw-lifecycle", "kbw-lifecycle-docs"}
+	// waitIngKB waits on a running job.
+	waitIngKB = ingestionKB{"KBINGWAI01", "DSINGWAI01", "kbw-ing-wait-vectors", "kbw-ing-wait-docs"}
 )
 
 // startEmulator serves the bedrock-agent emulator on loopback, seeded with
 // every knowledge base the tests use, in moto's default account and region.
 func startEmulator() (*bedrockemu.Server, error) {
 	var kbs []bedrockemu.KnowledgeBase
-	for _, k := range []ingestionKB{legacyKB, runbookIngKB, observeIngKB, manualIngKB, quietIngKB, extIngKB, restartIngKB, burstIngKB, lifecycleKB} {
+	for _, k := range []ingestionKB{legacyKB, runbookIngKB, observeIngKB, manualIngKB, quietIngKB, extIngKB, restartIngKB, burstIngKB, lifecycleKB, waitIngKB} {
 		kbs = append(kbs, bedrockemu.KnowledgeBase{ID: k.kbID, VectorStore: bedrockemu.VectorStore{Bucket: k.vectors},
 			DataSources: []bedrockemu.DataSource{{ID: k.dsID, Bucket: k.docs, Prefix: "docs/"}}})
 	}

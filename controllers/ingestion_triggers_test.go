@@ -182,3 +182,39 @@ func TestIngestionRestartAfterStart(t *testing.T) {
 	g.Expect(lastJob(lost).Trigger).To(gomega.Equal("Manual"))
 	g.Expect(emuJobs(g, k)).To(gomega.HaveLen(2))
 }
+
+// TestWaitingOnAJobCostsNoS3Call: while a job runs, the KnowledgeBase is
+// looked at every few hundred milliseconds, and none of those looks calls
+// S3: the policy, versioning and ACL checks are each due once per interval
+// (an hour here), not at every poll.
+func TestWaitingOnAJobCostsNoS3Call(t *testing.T) {
+	t.Parallel()
+	g := gomega.NewWithT(t)
+	k := waitIngKB
+	setupIngestionKB(t, k, "", 2)
+	createCorrect(t, k)
+	ext, release := startHeldExternalJob(g, k, "the daily sync")
+	defer release()
+
+	kb := ingestionKnowledgeBase("ing-wait", k)
+	kb.Spec.Interval = metav1.Duration{Duration: time.Hour}
+	kb.Spec.AccessControl = &kbv1.AccessControlSpec{Mode: kbv1.AccessControlPerDocument,
+		Rules: []kbv1.ACLRule{{Prefix: "docs/", Allow: []kbv1.ACLEntry{group("staff")}}}}
+	g.Expect(env.Client.Create(context.Background(), kb)).To(gomega.Succeed())
+	deleteOnCleanup(t, kb)
+	eventually(g, func(g gomega.Gomega) {
+		got := get(g, kb)
+		g.Expect(lastJob(got).ID).To(gomega.Equal(ext.ID))
+		g.Expect(condition(got, kbv1.AccessControlInSyncCondition)).To(gomega.HaveField("Status", metav1.ConditionTrue))
+	}).Should(gomega.Succeed())
+
+	vectors, docs := calls.ForBucket(k.vectors), calls.ForBucket(k.docs)
+	polls := calls.Count("GetIngestionJob", "")
+	time.Sleep(3 * time.Second)
+	g.Expect(delta(k.vectors, vectors)).To(gomega.BeEmpty(), "no call on the vector bucket while the job runs")
+	g.Expect(delta(k.docs, docs)).To(gomega.BeEmpty(), "no call on the documents bucket while the job runs")
+	// PollMin is 200ms, growing with the job's age to PollMax (1s): at
+	// least two looks at this job fall in the window, with other tests'.
+	g.Expect(calls.Count("GetIngestionJob", "") - polls).To(gomega.BeNumerically(">=", 2), "the job was looked at meanwhile")
+	g.Expect(lastJob(get(g, kb)).Status).NotTo(gomega.Equal(bedrockemu.StatusComplete), "still running: the window was a wait")
+}

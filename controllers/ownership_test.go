@@ -31,7 +31,7 @@ func stepOfFile(name string) string {
 		return "ingestion"
 	case strings.HasPrefix(name, "preconditions"):
 		return "preconditions"
-	case name == "finish.go" || name == "knowledgebase_controller.go":
+	case name == "finish.go" || name == "knowledgebase_controller.go" || name == "wakeup.go":
 		return "reconciler"
 	}
 	return ""

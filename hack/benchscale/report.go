@@ -32,6 +32,9 @@ func (r *report) print(out io.Writer) {
 		if len(ph.milestones) > 0 {
 			p("  milestones: %v", ph.milestones)
 		}
+		if ph.whole.length > 0 {
+			r.printPhaseCost(p, ph.whole)
+		}
 		if !ph.timedOut {
 			continue
 		}
@@ -74,6 +77,20 @@ func (r *report) printWindow(p func(string, ...any), w window) {
 		p("      %-40s %.3f", "bedrock-agent "+kv.k, per(kv.v))
 	}
 	p("  manager CPU / interval: %.2f s (%.0f%% of one core)", w.cpu.Seconds()/intervals, 100*w.cpu.Seconds()/w.length.Seconds())
+}
+
+// printPhaseCost prints what a phase cost per KnowledgeBase, by operation:
+// where the requests of getting a thousand KnowledgeBases Ready go.
+func (r *report) printPhaseCost(p func(string, ...any), w window) {
+	per := func(n int) float64 { return float64(n) / float64(r.cfg.n) }
+	p("  AWS requests / KnowledgeBase over the phase: %.2f (moto %.2f, bedrock-agent emulator %.2f); manager CPU %.1f s",
+		per(w.motoTotal+w.emuTotal), per(w.motoTotal), per(w.emuTotal), w.cpu.Seconds())
+	for _, kv := range sorted(w.moto) {
+		p("      %-40s %.3f", "S3 "+kv.k, per(kv.v))
+	}
+	for _, kv := range sorted(w.emu) {
+		p("      %-40s %.3f", "bedrock-agent "+kv.k, per(kv.v))
+	}
 }
 
 type kv struct {

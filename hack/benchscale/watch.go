@@ -66,6 +66,7 @@ type phase struct {
 	doneAtTimeout  int
 	waitingReasons []string
 	whileWaiting   window // the last minute before the timeout
+	whole          window // from the start of the phase to its end
 }
 
 // isReady: the KnowledgeBase's Ready condition is True.
@@ -108,7 +109,7 @@ func (w *watcher) until(ctx context.Context, ph *phase, done func(*kbv1.Knowledg
 		c := w.counters()
 		history = append(history, c)
 		if n == w.cfg.n {
-			ph.took = now.Sub(w.t0)
+			ph.took, ph.whole = now.Sub(w.t0), between(history[0], c)
 			return true, nil
 		}
 		if w.mgr.exited() {
