@@ -96,10 +96,11 @@ func TestACLPerDocument(t *testing.T) {
 
 	// Steady state: LIST only (the documents prefix and the bookkeeping).
 	// The first ingestion job may still be running when the files are in
-	// sync; the window starts once it has ended, and its passes must write
-	// no status.
+	// sync: the window opens once it has ended and the passes after it have
+	// settled, and its passes must write no status.
+	ready(g, kb)
 	rv := ""
-	steady := quietThen(t, bucket, 3*time.Second, func() { rv = ready(g, kb).ResourceVersion })
+	steady := quietThen(t, bucket, 3*time.Second, func() { rv = get(g, kb).ResourceVersion })
 	t.Logf("steady state on %s over 3s: %v", bucket, steady)
 	g.Expect(steady["ListObjectsV2"]).To(gomega.BeNumerically(">=", 2))
 	g.Expect(steady).To(gomega.HaveLen(1), "no GET, no PUT: %v", steady)

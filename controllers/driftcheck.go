@@ -35,13 +35,19 @@ type driftCheck struct {
 // (nearly) a whole interval since the last check. The margin absorbs timer
 // granularity; the requeue itself is the interval plus jitter.
 func (l *driftCheckLog) due(obj *kbv1.KnowledgeBase, now time.Time) bool {
+	return l.dueEvery(obj, now, obj.GetInterval())
+}
+
+// dueEvery is due for a concern looked at every interval rather than every
+// spec.interval.
+func (l *driftCheckLog) dueEvery(obj *kbv1.KnowledgeBase, now time.Time, interval time.Duration) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	c, ok := l.byUID[obj.UID]
 	if token, pending := obj.RequestedAt(); pending && (!ok || c.token != token) {
 		return true
 	}
-	return !ok || c.requested || c.generation != obj.Generation || now.Sub(c.at) >= obj.GetInterval()*19/20
+	return !ok || c.requested || c.generation != obj.Generation || now.Sub(c.at) >= interval*19/20
 }
 
 // request makes the next check of obj due, whatever the interval says: the

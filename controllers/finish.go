@@ -66,6 +66,7 @@ func (r *KnowledgeBaseReconciler) finish(ctx context.Context, before, obj *kbv1.
 		}
 	}
 	obj.Status.ObservedGeneration = obj.Generation
+	result.Priority = priorityOf(priority)
 
 	if patchErr := r.patchStatus(ctx, before, obj); patchErr != nil {
 		if apierrors.IsConflict(patchErr) {
@@ -75,20 +76,25 @@ func (r *KnowledgeBaseReconciler) finish(ctx context.Context, before, obj *kbv1.
 			// old status, so they are dropped, and the KnowledgeBase is
 			// looked at again once the cache has caught up.
 			log.V(1).Info("the KnowledgeBase changed while it was reconciled; looking again", "error", patchErr.Error())
-			return ctrl.Result{RequeueAfter: staleReadRetry}, nil
+			return ctrl.Result{RequeueAfter: staleReadRetry, Priority: priorityOf(changedPriority)}, nil
 		}
 		return result, errors.Join(err, patchErr)
 	}
 	r.recordReadyTransition(before, obj)
-	result.Priority = &priority
 	return result, err
 }
 
-// Work queue priorities (controller-runtime's priority queue). Every pass
-// sets the priority of its next look, so a KnowledgeBase does not keep the
-// priority of a wait that is over, nor the low priority controller-runtime
-// gives the objects of its initial list (-100).
+// Work queue priorities (controller-runtime's priority queue). Every
+// result sets the priority of the next look, so a KnowledgeBase does not
+// keep the priority of a wait that is over (controller-runtime keeps the
+// last one otherwise), nor the low priority of its initial list.
 const (
+	// changedPriority is the next look after a pass that found the object
+	// changed under it (a stale read, a refused status patch): as for an
+	// event, controller-runtime's default. Never the priority of the wait
+	// the pass came from, or a tenant who edits its KnowledgeBase without
+	// pause would keep it ahead of every other tenant's start slots.
+	changedPriority = 0
 	// routinePriority is the next look of a pass that waits on nothing
 	// shared: the next drift check, a debounce, a retry. It is below
 	// controller-runtime's default (0) for events, so a KnowledgeBase
@@ -105,6 +111,9 @@ const (
 	// KnowledgeBase of the account.
 	meteredPriority = 10
 )
+
+// priorityOf is p as a reconcile.Result wants it.
+func priorityOf(p int) *int { return &p }
 
 // passPriority is the priority of the next look after a pass that ended
 // with err.

@@ -173,7 +173,8 @@ func TestFinishRefusesAStaleRead(t *testing.T) {
 	markTrue(late, kbv1.AccessControlInSyncCondition, kbv1.SucceededReason, "ok")
 	res, err := r.finish(ctx, stale.DeepCopy(), late, ctrl.Result{}, nil)
 	g.Expect(err).NotTo(gomega.HaveOccurred())
-	g.Expect(res).To(gomega.Equal(ctrl.Result{RequeueAfter: staleReadRetry}))
+	g.Expect(res).To(gomega.Equal(ctrl.Result{RequeueAfter: staleReadRetry, Priority: priorityOf(changedPriority)}),
+		"looked at again like an event: not at the priority of a wait it came from")
 	stored := &kbv1.KnowledgeBase{}
 	g.Expect(c.Get(ctx, client.ObjectKeyFromObject(kb), stored)).To(gomega.Succeed())
 	g.Expect(stored.Status).To(gomega.Equal(written.Status), "the older copy's conditions were written back")

@@ -136,7 +136,7 @@ func (r *KnowledgeBaseReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 	if r.stale.stale(obj.UID, obj.ResourceVersion) {
 		// The cache has not caught up with this reconciler's last write.
 		ctrl.LoggerFrom(ctx).V(1).Info("the cached KnowledgeBase predates kbwarden's last status write; looking again", "resourceVersion", obj.ResourceVersion)
-		return ctrl.Result{RequeueAfter: staleReadRetry}, nil
+		return ctrl.Result{RequeueAfter: staleReadRetry, Priority: priorityOf(changedPriority)}, nil
 	}
 	before := obj.DeepCopy()
 	defer func() {

@@ -80,7 +80,7 @@ func TestReconcileSkipsACopyOlderThanItsOwnWrite(t *testing.T) {
 	c.copy, c.writes = read, 0
 	res, err := r.Reconcile(ctx, req)
 	g.Expect(err).NotTo(gomega.HaveOccurred())
-	g.Expect(res).To(gomega.Equal(ctrl.Result{RequeueAfter: staleReadRetry}))
+	g.Expect(res).To(gomega.Equal(ctrl.Result{RequeueAfter: staleReadRetry, Priority: priorityOf(changedPriority)}))
 	g.Expect(c.writes).To(gomega.BeZero(), "a pass on the older copy writes nothing")
 
 	// Once the cache has caught up, passes run again.

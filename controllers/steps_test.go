@@ -146,6 +146,16 @@ func TestVectorBucketPolicyStep(t *testing.T) {
 			g.Expect(s.reconcile(context.Background(), kb, w.pass(t, kb))).To(gomega.Succeed())
 			g.Expect(w.calls.Count("GetBucketPolicy", bucket)).To(gomega.Equal(3), "the interval passed")
 			g.Expect(w.calls.Count("PutBucketPolicy", bucket)).To(gomega.Equal(tc.wantPuts), "nothing more to repair")
+
+			// The reported facts were read at the first check only, and
+			// are read again once factsInterval has passed.
+			g.Expect(w.calls.Count("GetBucketEncryption", bucket)).To(gomega.Equal(1))
+			g.Expect(w.calls.Count("GetPublicAccessBlock", bucket)).To(gomega.Equal(1))
+			g.Expect(kb.Status.VectorBucket.Encryption).NotTo(gomega.BeEmpty())
+			w.clock.Step(factsInterval)
+			g.Expect(s.reconcile(context.Background(), kb, w.pass(t, kb))).To(gomega.Succeed())
+			g.Expect(w.calls.Count("GetBucketEncryption", bucket)).To(gomega.Equal(2), "factsInterval passed")
+			g.Expect(w.calls.Count("GetPublicAccessBlock", bucket)).To(gomega.Equal(2))
 		})
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
@@ -47,14 +48,26 @@ type vectorBucketPolicyStep struct {
 	drift  driftRecorder
 	locks  bucketLocks
 	checks *driftCheckLog
+	// facts logs the reads of the bucket's encryption and public access
+	// block, which are reported, not kept: they are read once per
+	// factsInterval, not at every drift check.
+	facts  *driftCheckLog
 	memory *policyMemory
 }
+
+// factsInterval is how often a vector bucket's encryption and public access
+// block are read again (or spec.interval, if longer), besides a new spec, a
+// manual trigger and a restart. At every drift check they were two of a
+// steady state's five S3 requests, for two values that rarely change and
+// that kbwarden only reports.
+const factsInterval = time.Hour
 
 func newVectorBucketPolicyStep(c client.Client, reader client.Reader, ev recorder, clk clock.PassiveClock) *vectorBucketPolicyStep {
 	return &vectorBucketPolicyStep{
 		client: c, reader: reader, events: ev, clock: clk,
 		drift:  driftRecorder{concern: metrics.ConcernBucketPolicy, condition: kbv1.VectorBucketPolicyInSyncCondition, action: "BucketPolicy", events: ev, clock: clk},
 		checks: newDriftCheckLog(),
+		facts:  newDriftCheckLog(),
 		memory: &policyMemory{byUID: map[types.UID]policyCheck{}},
 	}
 }
@@ -95,12 +108,15 @@ func (s *vectorBucketPolicyStep) check(ctx context.Context, obj *kbv1.KnowledgeB
 	st.ARN = vectorBucketARN(obj, t)
 	// The facts are only reported: failing to read them (a role without
 	// s3:GetEncryptionConfiguration, say) must not stop the repair.
-	if facts, err := api.GetFacts(ctx, bucket); err == nil {
-		st.Encryption, st.PublicAccessBlocked = facts.Encryption, facts.PublicAccessBlocked
-	} else if errors.Is(err, awsclient.ErrBucketNotFound) {
-		return classifyBucketErr(err, bucket, obj)
-	} else {
-		ctrl.LoggerFrom(ctx).Info("could not read the bucket's encryption or public access block; not reported", "bucket", bucket, "reason", awserr.Describe(err))
+	if s.facts.dueEvery(obj, s.clock.Now(), max(factsInterval, obj.GetInterval())) {
+		if facts, err := api.GetFacts(ctx, bucket); err == nil {
+			st.Encryption, st.PublicAccessBlocked = facts.Encryption, facts.PublicAccessBlocked
+			s.facts.done(obj, s.clock.Now())
+		} else if errors.Is(err, awsclient.ErrBucketNotFound) {
+			return classifyBucketErr(err, bucket, obj)
+		} else {
+			ctrl.LoggerFrom(ctx).Info("could not read the bucket's encryption or public access block; not reported", "bucket", bucket, "reason", awserr.Describe(err))
+		}
 	}
 
 	defer s.locks.lock(t.region, bucket)()
@@ -176,6 +192,7 @@ func (s *vectorBucketPolicyStep) report(obj *kbv1.KnowledgeBase, desired bucketp
 // forget drops what the step remembers of a deleted KnowledgeBase.
 func (s *vectorBucketPolicyStep) forget(uid types.UID) {
 	s.checks.forget(uid)
+	s.facts.forget(uid)
 	s.memory.forget(uid)
 }
 

@@ -11,9 +11,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 )
 
-// TestWakeupGoesAheadOfRoutinePasses: with a thousand drift checks and new
-// KnowledgeBases already in the work queue, the KnowledgeBase whose start
-// slot opened is reconciled first, and a wait on a running job comes next.
+// TestWakeupGoesAheadOfRoutinePasses: with drift checks and a new
+// KnowledgeBase already in the work queue, a look at a running job and the
+// KnowledgeBase whose start slot opened are reconciled first, then the new
+// one, then the drift checks.
 func TestWakeupGoesAheadOfRoutinePasses(t *testing.T) {
 	t.Parallel()
 	g := gomega.NewWithT(t)

@@ -568,9 +568,12 @@ type VectorBucketStatus struct {
 	ARN string `json:"arn,omitempty"`
 	// encryption is the default encryption (for example AES256 or aws:kms),
 	// or None when the bucket has no default encryption configuration.
+	// Reported only, and read again once an hour (or once per interval, if
+	// longer), on a spec change and on a manual trigger.
 	// +optional
 	Encryption string `json:"encryption,omitempty"`
-	// publicAccessBlocked is true when all four public access block settings are on.
+	// publicAccessBlocked is true when all four public access block
+	// settings are on. Read as often as encryption.
 	// +optional
 	PublicAccessBlocked *bool `json:"publicAccessBlocked,omitempty"`
 	// policyDrift records the drifts kbwarden found in its policy statement

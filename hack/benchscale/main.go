@@ -154,7 +154,11 @@ func run(ctx context.Context, cfg config, clk clock.Clock) error {
 	defer func() { mgr.stop() }()
 	say("manager %s (pid %d) %s logs to %s", bin, mgr.pid(), strings.Join(args, " "), logs[0])
 
-	w := &watcher{cfg: cfg, clk: clk, env: env, proxy: proxy, emu: emu, mgr: mgr}
+	kbs, err := newKnowledgeBaseCache(ctx, env)
+	if err != nil {
+		return err
+	}
+	w := &watcher{cfg: cfg, clk: clk, env: env, proxy: proxy, emu: emu, mgr: mgr, kbs: kbs}
 	r := &report{cfg: cfg, load: []string{loadAverage()}}
 	w.t0 = clk.Now()
 	if err := applyBinding(ctx, env.Client); err != nil {

@@ -9,6 +9,7 @@ import (
 
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/utils/clock"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	kbv1 "github.com/kbwarden/kbwarden/api/v1alpha1"
@@ -26,6 +27,28 @@ type watcher struct {
 	emu   *bedrockemu.Server
 	mgr   *manager
 	t0    time.Time // when the apply began
+	// kbs reads the KnowledgeBases from an informer's cache: listing a
+	// thousand of them from the API server every poll cost the machine as
+	// much CPU as the manager (kube-apiserver at 60% of a core), which the
+	// manager and moto then lacked.
+	kbs client.Reader
+}
+
+// newKnowledgeBaseCache starts an informer over the benchmark's namespace
+// and waits until it has synced.
+func newKnowledgeBaseCache(ctx context.Context, env *testenv.Env) (client.Reader, error) {
+	c, err := cache.New(env.Config, cache.Options{Scheme: env.Scheme, DefaultNamespaces: map[string]cache.Config{namespace: {}}})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.GetInformer(ctx, &kbv1.KnowledgeBase{}); err != nil {
+		return nil, err
+	}
+	go func() { _ = c.Start(ctx) }()
+	if !c.WaitForCacheSync(ctx) {
+		return nil, fmt.Errorf("the KnowledgeBase cache did not sync")
+	}
+	return c, nil
 }
 
 // counters are the cumulative counts at one moment.
@@ -148,7 +171,7 @@ var digits = regexp.MustCompile(`[0-9]+(\.[0-9]+)?`)
 // their Ready reason and message, most frequent first.
 func (w *watcher) count(ctx context.Context, done func(*kbv1.KnowledgeBase) bool) (int, []string, error) {
 	var list kbv1.KnowledgeBaseList
-	if err := w.env.Client.List(ctx, &list, client.InNamespace(namespace)); err != nil {
+	if err := w.kbs.List(ctx, &list, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
 		return 0, nil, fmt.Errorf("listing KnowledgeBases: %w", err)
 	}
 	n := 0

@@ -53,7 +53,8 @@ const minGrace = time.Second
 // hold pass. A slow head thus costs the lane about its answer time per slot
 // it claims, and is served in its turn; a head that never comes back (a
 // KnowledgeBase deleted behind the manager's back: call Forget when a
-// reconcile finds it gone) costs one Grace, once, and nothing after that.
+// reconcile finds it gone) costs one Grace, once (or one hold, if it was
+// timed), and nothing after that.
 //
 // Ask never blocks. Wakeups are delivered by the goroutine that Start runs
 // (a controller-runtime manager.Runnable), and also by Ask, Cancel, Forget
@@ -166,6 +167,12 @@ func (q *Queue) Cancel(account, key string) {
 // to the next key at once.
 func (q *Queue) Forget(key string) {
 	q.mu.Lock()
+	// How slow key was to answer is remembered across its turns, also
+	// while it is out of line (after a claim): forgotten here, in every
+	// lane, so a KnowledgeBase of the same name starts untimed.
+	for _, l := range q.lanes {
+		delete(l.answer, key)
+	}
 	wakes := q.remove(key, q.clock.Now())
 	q.mu.Unlock()
 	q.deliver(wakes)
@@ -315,7 +322,6 @@ func (q *Queue) remove(key string, now time.Time) []string {
 	}
 	delete(q.laneOf, key)
 	l := q.lanes[account]
-	delete(l.answer, key) // out of line: how slow it was no longer matters
 	if l.drop(key) == 0 {
 		l.closeSlot()
 		return l.sweep(now, q.grace)

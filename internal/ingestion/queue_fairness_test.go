@@ -352,3 +352,53 @@ func TestQueueFairShareLateJoiner(t *testing.T) {
 		})
 	}
 }
+
+// TestQueueHoldsATimedHeadsSlot: once a late head has been timed, its next
+// slot is its own from the moment it is available, also before the sweep
+// that opens it runs (another key asking at that instant gets a wait), and
+// Forget drops the timing, even after a claim took the key out of line.
+func TestQueueHoldsATimedHeadsSlot(t *testing.T) {
+	h := newHarness(fairInterval)
+	ask := func(key string) bool { return h.q.Ask("acct", key) == 0 }
+	if !ask("first") {
+		t.Fatal("an empty lane's first ask gets the slot")
+	}
+	for _, k := range []string{"slow", "b", "c"} {
+		if ask(k) {
+			t.Fatalf("%s got a slot within the interval", k)
+		}
+	}
+	h.step(fairInterval) // the slot opens for slow, which does not answer
+	if got := h.wakes(); got != "slow" {
+		t.Fatalf("woke %q, want slow", got)
+	}
+	h.step(fairInterval) // its grace passes: b is woken and takes the slot
+	if got := h.wakes(); got != "b" || !ask("b") {
+		t.Fatalf("woke %q; b should get the slot the late head let pass", got)
+	}
+	h.step(fairInterval / 2)
+	if ask("slow") { // answers 2.5 intervals after its wakeup: timed
+		t.Fatal("slow got a slot between two slots")
+	}
+	h.clk.Step(fairInterval / 2) // the next slot is available; no sweep yet
+	if ask("c") {
+		t.Fatal("c took the slot held for the timed head before the sweep opened it")
+	}
+	h.q.tick()
+	if got := h.wakes(); got != "slow" {
+		t.Fatalf("woke %q, want slow alone", got)
+	}
+	h.clk.Step(2 * fairInterval) // slower than a grace, within its hold
+	if ask("c") {
+		t.Fatal("c took the held slot")
+	}
+	if !ask("slow") {
+		t.Fatal("the timed head did not get its held slot")
+	}
+	h.q.Forget("slow")
+	for name, l := range h.q.lanes {
+		if _, timed := l.answer["slow"]; timed {
+			t.Errorf("lane %s still times slow after Forget", name)
+		}
+	}
+}

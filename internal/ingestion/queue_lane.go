@@ -75,10 +75,21 @@ func (l *lane) available(now time.Time) bool { return !now.Before(l.next) }
 // openToAll says the available slot goes to the first waiting key to ask,
 // not only to the head: the head is late, or let its grace run out.
 func (l *lane) openToAll(now time.Time, grace time.Duration) bool {
-	if len(l.line) == 0 || (l.late[l.line[0]] && l.hold == 0) {
+	if len(l.line) == 0 {
 		return true
 	}
-	return !l.openedAt.IsZero() && now.Sub(l.openedAt) >= max(grace, l.hold)
+	head := l.line[0]
+	if l.openedAt.IsZero() {
+		// Available but not opened yet (the sweep has not run): a late
+		// head waits for nobody, unless it is timed, and then the sweep
+		// holds this slot for it.
+		_, timed := l.answer[head]
+		return l.late[head] && !timed
+	}
+	if l.late[head] && l.hold == 0 {
+		return true
+	}
+	return now.Sub(l.openedAt) >= max(grace, l.hold)
 }
 
 // closeSlot forgets the current reservation: the slot was claimed, the lane

@@ -25,6 +25,9 @@ type RequestCounter struct {
 	// resources holds every distinct call with the ARNs it touched, for
 	// checking the IAM policies allow each on its resource.
 	resources map[string]Call
+	// onResource counts calls by "Operation ARN", for calls that name no
+	// bucket (a knowledge base's ingestion jobs).
+	onResource map[string]int
 }
 
 // Call is one kind of request the SDK made: the service (its SDK service
@@ -40,7 +43,7 @@ type Call struct {
 
 // NewRequestCounter returns an empty counter.
 func NewRequestCounter() *RequestCounter {
-	return &RequestCounter{counts: map[string]int{}, qualified: map[string]bool{}, resources: map[string]Call{}}
+	return &RequestCounter{counts: map[string]int{}, qualified: map[string]bool{}, resources: map[string]Call{}, onResource: map[string]int{}}
 }
 
 // Install adds the counter to an SDK configuration's middleware stack.
@@ -71,6 +74,16 @@ func (c *RequestCounter) recordResources(call Call) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.resources[key] = call
+	for _, arn := range call.Resources {
+		c.onResource[call.Operation+" "+arn]++
+	}
+}
+
+// CountOn returns the calls of an operation on the resource with this ARN.
+func (c *RequestCounter) CountOn(op, arn string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.onResource[op+" "+arn]
 }
 
 // Calls lists every distinct call made (operation and resources), sorted.
@@ -143,6 +156,7 @@ func (c *RequestCounter) Reset() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.counts = map[string]int{}
+	c.onResource = map[string]int{}
 }
 
 func cut(k string) (op, bucket string, ok bool) { return strings.Cut(k, " ") }
