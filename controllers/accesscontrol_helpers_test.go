@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -31,23 +35,12 @@ func putObject(t *testing.T, bucket, key, body string) {
 // with the AWS CLI would.
 func putObjects(t *testing.T, bucket string, objects map[string]string) {
 	t.Helper()
-	var wg sync.WaitGroup
-	errs := make(chan error, len(objects))
-	limit := make(chan struct{}, 8)
-	for key, body := range objects {
-		wg.Add(1)
-		limit <- struct{}{}
-		go func() {
-			defer func() { <-limit; wg.Done() }()
-			if _, err := admin.PutObject(context.Background(), &s3.PutObjectInput{Bucket: &bucket, Key: &key, Body: bytes.NewReader([]byte(body))}); err != nil {
-				errs <- fmt.Errorf("putting %s/%s: %w", bucket, key, err)
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
+	err := eightAtATime(slices.Collect(maps.Keys(objects)), func(key string) error {
+		_, err := admin.PutObject(context.Background(), &s3.PutObjectInput{Bucket: &bucket, Key: &key, Body: strings.NewReader(objects[key])})
+		return err
+	})
+	if err != nil {
+		t.Fatalf("putting objects into %s: %v", bucket, err)
 	}
 }
 
@@ -55,23 +48,42 @@ func putObjects(t *testing.T, bucket string, objects map[string]string) {
 // exist is absent from the result.
 func getObjects(g gomega.Gomega, bucket string, keys []string) map[string]string {
 	var mu sync.Mutex
-	var wg sync.WaitGroup
 	found := make(map[string]string, len(keys))
+	err := eightAtATime(keys, func(key string) error {
+		out, err := admin.GetObject(context.Background(), &s3.GetObjectInput{Bucket: &bucket, Key: &key})
+		if err != nil {
+			return nil // absent
+		}
+		defer out.Body.Close()
+		data, err := io.ReadAll(out.Body)
+		if err != nil {
+			return fmt.Errorf("reading %s/%s: %w", bucket, key, err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		found[key] = string(data)
+		return nil
+	})
+	g.Expect(err).NotTo(gomega.HaveOccurred())
+	return found
+}
+
+// eightAtATime calls do for every key, eight calls at a time, and returns
+// the errors they returned.
+func eightAtATime(keys []string, do func(key string) error) error {
+	var wg sync.WaitGroup
+	errs := make([]error, len(keys))
 	limit := make(chan struct{}, 8)
-	for _, key := range keys {
+	for i, key := range keys {
 		wg.Add(1)
 		limit <- struct{}{}
 		go func() {
 			defer func() { <-limit; wg.Done() }()
-			if body, ok := getObject(g, bucket, key); ok {
-				mu.Lock()
-				found[key] = body
-				mu.Unlock()
-			}
+			errs[i] = do(key)
 		}()
 	}
 	wg.Wait()
-	return found
+	return errors.Join(errs...)
 }
 
 // getObject reads an object, and false when it does not exist.
@@ -127,24 +139,22 @@ func allowGroup(name string) acl.Entry {
 // aclInSync waits for AccessControlInSync True at the current generation
 // and returns the object.
 func aclInSync(g gomega.Gomega, kb *kbv1.KnowledgeBase) *kbv1.KnowledgeBase {
-	var got *kbv1.KnowledgeBase
-	eventually(g, func(g gomega.Gomega) {
-		got = get(g, kb)
-		c := condition(got, kbv1.AccessControlInSyncCondition)
-		g.Expect(c).NotTo(gomega.BeNil())
-		g.Expect(c.ObservedGeneration).To(gomega.Equal(got.Generation))
-		g.Expect(c.Status).To(gomega.Equal(metav1.ConditionTrue), c.Message)
-	}).Should(gomega.Succeed())
-	return got
+	return conditionTrue(g, kb, kbv1.AccessControlInSyncCondition)
 }
 
 // ready waits for Ready True at the current generation and returns the
 // object.
 func ready(g gomega.Gomega, kb *kbv1.KnowledgeBase) *kbv1.KnowledgeBase {
+	return conditionTrue(g, kb, kbv1.ReadyCondition)
+}
+
+// conditionTrue waits for the condition True at the current generation
+// and returns the object.
+func conditionTrue(g gomega.Gomega, kb *kbv1.KnowledgeBase, conditionType string) *kbv1.KnowledgeBase {
 	var got *kbv1.KnowledgeBase
 	eventually(g, func(g gomega.Gomega) {
 		got = get(g, kb)
-		c := condition(got, kbv1.ReadyCondition)
+		c := condition(got, conditionType)
 		g.Expect(c).NotTo(gomega.BeNil())
 		g.Expect(c.ObservedGeneration).To(gomega.Equal(got.Generation))
 		g.Expect(c.Status).To(gomega.Equal(metav1.ConditionTrue), c.Message)

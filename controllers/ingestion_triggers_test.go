@@ -73,9 +73,7 @@ func TestIngestionWaitsForExternalJob(t *testing.T) {
 	g := gomega.NewWithT(t)
 	ctx := context.Background()
 	k := extIngKB
-	setupIngestionKB(t, k, "", 1)
-	createCorrect(t, k)
-	ext, release := startHeldExternalJob(g, k, "started in the console")
+	ext, release := seedWithHeldJob(t, g, k, 1, "started in the console")
 	defer release()
 
 	kb := ingestionKnowledgeBase("ing-external", k)
@@ -98,6 +96,16 @@ func TestIngestionWaitsForExternalJob(t *testing.T) {
 	g.Expect(jobs).To(gomega.HaveLen(2))
 	g.Expect(jobs[1].StartedAt).NotTo(gomega.BeTemporally("<", jobs[0].UpdatedAt))
 	g.Expect(startedJobs(g, kb, "Manual")).To(gomega.Equal(1.0))
+}
+
+// seedWithHeldJob creates k's buckets with docs documents and the
+// corrected policy, and starts a job on it as someone else would, which
+// runs until release is called.
+func seedWithHeldJob(t *testing.T, g gomega.Gomega, k ingestionKB, docs int, description string) (bedrockemu.Job, func()) {
+	t.Helper()
+	setupIngestionKB(t, k, "", docs)
+	createCorrect(t, k)
+	return startHeldExternalJob(g, k, description)
 }
 
 // createCorrect replaces k's vector bucket policy by the corrected one.
@@ -191,9 +199,7 @@ func TestWaitingOnAJobCostsNoS3Call(t *testing.T) {
 	t.Parallel()
 	g := gomega.NewWithT(t)
 	k := waitIngKB
-	setupIngestionKB(t, k, "", 2)
-	createCorrect(t, k)
-	ext, release := startHeldExternalJob(g, k, "the daily sync")
+	ext, release := seedWithHeldJob(t, g, k, 2, "the daily sync")
 	defer release()
 
 	kb := ingestionKnowledgeBase("ing-wait", k)
