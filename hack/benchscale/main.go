@@ -29,7 +29,9 @@ import (
 	"time"
 
 	"github.com/aws/smithy-go/logging"
+	"github.com/go-logr/logr"
 	"k8s.io/utils/clock"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/kbwarden/kbwarden/internal/testenv"
 	"github.com/kbwarden/kbwarden/test/bedrockemu"
@@ -82,6 +84,9 @@ func parseFlags() config {
 
 func main() {
 	cfg := parseFlags()
+	// The benchmark's own informer and envtest log nothing: its story is
+	// what say prints, and the manager's logs go to their own file.
+	ctrllog.SetLogger(logr.Discard())
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, cfg, clock.RealClock{}); err != nil {
