@@ -38,7 +38,8 @@ func TestIngestionManualAndInterval(t *testing.T) {
 	setupIngestionKB(t, k, "", 2)
 	kb := ingestionKnowledgeBase("ing-quiet", k)
 	kb.Spec.Interval = metav1.Duration{Duration: time.Second}
-	kb.Spec.Ingestion = &kbv1.IngestionSpec{Interval: metav1.Duration{Duration: 8 * time.Second}}
+	const every = 5 * time.Second
+	kb.Spec.Ingestion = &kbv1.IngestionSpec{Interval: metav1.Duration{Duration: every}}
 	firstJobDone(t, g, kb, k)
 
 	g.Eventually(func(g gomega.Gomega) {
@@ -48,7 +49,7 @@ func TestIngestionManualAndInterval(t *testing.T) {
 	// Nothing changed, so the second job waited for the interval after the
 	// first one ended (status keeps that end to the second: one second slack).
 	jobs := emuJobs(g, k)
-	g.Expect(jobs[1].StartedAt).To(gomega.BeTemporally(">=", jobs[0].UpdatedAt.Add(8*time.Second-time.Second)), "no job before the interval")
+	g.Expect(jobs[1].StartedAt).To(gomega.BeTemporally(">=", jobs[0].UpdatedAt.Add(every-time.Second)), "no job before the interval")
 
 	g.Expect(updateKB(ctx, kb, func(kb *kbv1.KnowledgeBase) {
 		kb.Annotations = map[string]string{kbv1.RequestedAtAnnotation: "2025-10-20T12:00:00Z"}
