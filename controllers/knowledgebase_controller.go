@@ -239,6 +239,7 @@ func (r *KnowledgeBaseReconciler) reconcileDelete(ctx context.Context, obj *kbv1
 	metrics.ForgetACL(obj.Namespace, obj.Name)
 	metrics.ForgetIngestion(obj.Namespace, obj.Name)
 	r.stale.forget(obj.UID)
+	r.preconditions.forget(obj)
 	r.policy.forget(obj.UID)
 	r.versioning.forget(obj.UID)
 	r.accessControl.forget(obj)

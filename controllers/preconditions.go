@@ -33,6 +33,14 @@ func newPreconditionsStep(c client.Reader, aws *awsclient.Factory, allowed Bucke
 	return &preconditionsStep{client: c, aws: aws, allowed: allowed, defaults: defaults, tenancy: mode}
 }
 
+// forget drops the AWS sessions of a deleted KnowledgeBase: its
+// assumed-role credentials are not kept until they idle out.
+func (s *preconditionsStep) forget(obj *kbv1.KnowledgeBase) {
+	if s.aws != nil {
+		s.aws.ForgetKnowledgeBase(obj.Namespace, obj.Name)
+	}
+}
+
 // reconcile fills p.target and p.gate. It returns an error only when it
 // cannot tell (the cache failed); a block is not an error of this step.
 func (s *preconditionsStep) reconcile(ctx context.Context, obj *kbv1.KnowledgeBase, p *pass) error {

@@ -140,3 +140,16 @@ func (f *Factory) Sessions() int {
 	defer f.mu.Unlock()
 	return len(f.sessions)
 }
+
+// SessionsOf is the number of sessions cached for one KnowledgeBase.
+func (f *Factory) SessionsOf(namespace, name string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for id := range f.sessions {
+		if id.Namespace == namespace && id.KnowledgeBase == name {
+			n++
+		}
+	}
+	return n
+}

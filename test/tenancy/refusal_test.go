@@ -120,3 +120,24 @@ func bucketState(g gomega.Gomega, bucket string) (string, map[string]string) {
 	}
 	return aws.ToString(out.Policy), objects
 }
+
+// TestDeletedKnowledgeBaseDropsItsSession: a KnowledgeBase acts through an
+// assumed-role session of its own; when it is deleted, the session and its
+// credentials are dropped at once, not kept until they idle out.
+func TestDeletedKnowledgeBaseDropsItsSession(t *testing.T) {
+	g := gomega.NewWithT(t)
+	ctx := context.Background()
+	createBuckets(t, "team-a-brief-vectors", "team-a-brief-docs")
+	kb := knowledgeBase("team-a", "brief", "KBTEAMA009", "team-a-brief-vectors", "team-a-brief-docs")
+	seed(t, kb)
+	g.Expect(env.Client.Create(ctx, kb)).To(gomega.Succeed())
+	expectReady(g, kb, "team-a")
+	g.Expect(mgrFactory.SessionsOf(kb.Namespace, kb.Name)).To(gomega.BeNumerically(">=", 1), "sessions of its own")
+
+	g.Expect(env.Client.Delete(ctx, kb)).To(gomega.Succeed())
+	eventually(g, func(g gomega.Gomega) {
+		err := env.Client.Get(ctx, client.ObjectKeyFromObject(kb), &kbv1.KnowledgeBase{})
+		g.Expect(apierrors.IsNotFound(err)).To(gomega.BeTrue(), "still there: %v", err)
+	}).Should(gomega.Succeed())
+	g.Expect(mgrFactory.SessionsOf(kb.Namespace, kb.Name)).To(gomega.BeZero(), "its sessions went with it")
+}

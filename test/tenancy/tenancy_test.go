@@ -56,6 +56,9 @@ var (
 	// tests that run a reconciler of their own next to the manager's.
 	mgrClient client.Client
 	mgrReader client.Reader
+	// mgrFactory is the manager's client factory, whose assumed-role
+	// sessions tests count.
+	mgrFactory *awsclient.Factory
 )
 
 // ingestion are the manager's ingestion settings here: the emulator runs
@@ -122,6 +125,7 @@ func run(ctx context.Context, m *testing.M) (int, error) {
 	cfg := tn.Manager.Copy() // the manager's base identity: sts:AssumeRole on tenant roles only
 	calls.Install(&cfg)
 	factory := newFactory(cfg)
+	mgrFactory = factory
 	if err := controllers.NewKnowledgeBaseReconciler(controllers.Config{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(),
 		Recorder: mgr.GetEventRecorder(controllers.ControllerName), AWS: factory, Tenancy: controllers.TenancyRequired,
 		Ingestion: ingestion}).SetupWithManager(mgr); err != nil {
