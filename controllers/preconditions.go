@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	kbv1 "github.com/kbwarden/kbwarden/api/v1alpha1"
+	"github.com/kbwarden/kbwarden/internal/arn"
 	"github.com/kbwarden/kbwarden/internal/awsclient"
 )
 
@@ -107,7 +107,7 @@ func (s *preconditionsStep) resolveTarget(ctx context.Context, obj *kbv1.Knowled
 			return nil, classifyAWS(err, "finding the account ID (set spec.accountId to skip this call)", obj.GetInterval())
 		}
 	}
-	return &target{clients: clients, region: clients.Region, account: account, partition: partitionOf(clients.Region),
+	return &target{clients: clients, region: clients.Region, account: account, partition: arn.Partition(clients.Region),
 		mayTouch: func(bucket, _ string) bool { return s.allowed.Allows(bucket) }}, nil
 }
 
@@ -243,21 +243,4 @@ func createdBefore(a, b *kbv1.KnowledgeBase) bool {
 		return a.CreationTimestamp.Before(&b.CreationTimestamp)
 	}
 	return a.Namespace+"/"+a.Name < b.Namespace+"/"+b.Name
-}
-
-// partitionOf returns the AWS partition of a region.
-func partitionOf(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	case strings.HasPrefix(region, "eu-isoe-"):
-		return "aws-iso-e"
-	case strings.HasPrefix(region, "us-isob-"):
-		return "aws-iso-b"
-	case strings.HasPrefix(region, "us-iso-"):
-		return "aws-iso"
-	}
-	return "aws"
 }

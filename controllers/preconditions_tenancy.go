@@ -11,6 +11,7 @@ import (
 
 	kbv1 "github.com/kbwarden/kbwarden/api/v1alpha1"
 	"github.com/kbwarden/kbwarden/internal/aclsync"
+	"github.com/kbwarden/kbwarden/internal/arn"
 	"github.com/kbwarden/kbwarden/internal/awsclient"
 	"github.com/kbwarden/kbwarden/internal/tenancy"
 )
@@ -31,7 +32,7 @@ func (s *preconditionsStep) tenantTarget(ctx context.Context, obj *kbv1.Knowledg
 	if err != nil {
 		return nil, stalling(kbv1.InvalidSpecReason, "%w", err)
 	}
-	return &target{clients: clients, region: clients.Region, account: b.Spec.AccountID, partition: partitionOf(clients.Region),
+	return &target{clients: clients, region: clients.Region, account: b.Spec.AccountID, partition: arn.Partition(clients.Region),
 		mayTouch: func(bucket, key string) bool { return grant.Object(bucket, key) == nil }}, nil
 }
 

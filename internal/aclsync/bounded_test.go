@@ -73,15 +73,10 @@ func TestLargeSidecarIsNotReadWhole(t *testing.T) {
 func TestForget(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	bucket := newBucket(t)
-	put(t, bucket, "docs/a.txt", "text")
-	target := perDocument(t, bucket)
-	s := &Syncer{}
-	_, err := s.Sync(ctx, counted, target)
-	g.Expect(err).NotTo(HaveOccurred())
+	bucket, target, s := syncedOneDocument(t)
 	other := target
 	other.Owner = "default.other"
-	_, err = s.Sync(ctx, counted, other)
+	_, err := s.Sync(ctx, counted, other)
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(s.states).To(HaveLen(2))
 

@@ -229,6 +229,21 @@ func putLarge(tb testing.TB, bucket, key string, size int64) {
 	}
 }
 
+// syncedOneDocument is a new bucket holding docs/a.txt, its PerDocument
+// target, and a Syncer that has synced it once: the sidecar is written
+// and the manifest names it as kbwarden's.
+func syncedOneDocument(t *testing.T) (string, Target, *Syncer) {
+	t.Helper()
+	bucket := newBucket(t)
+	put(t, bucket, "docs/a.txt", "text")
+	target := perDocument(t, bucket)
+	s := &Syncer{}
+	if _, err := s.Sync(context.Background(), counted, target); err != nil {
+		t.Fatal(err)
+	}
+	return bucket, target, s
+}
+
 // perDocumentPolicy compiles one rule allowing group on docs/.
 func perDocumentPolicy(tb testing.TB, bucket, group string) *acl.Policy {
 	tb.Helper()

@@ -152,12 +152,7 @@ func TestEditedSidecarBelongsToItsEditor(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			g := NewWithT(t)
 			ctx := context.Background()
-			bucket := newBucket(t)
-			put(t, bucket, "docs/a.txt", "text")
-			target := perDocument(t, bucket)
-			s := &Syncer{}
-			_, err := s.Sync(ctx, counted, target)
-			g.Expect(err).NotTo(HaveOccurred())
+			bucket, target, s := syncedOneDocument(t)
 			put(t, bucket, sidecar, edited)
 			res, err := s.Sync(ctx, counted, target)
 			g.Expect(err).NotTo(HaveOccurred())
@@ -191,18 +186,13 @@ func TestEditedSidecarBelongsToItsEditor(t *testing.T) {
 func TestMayTouchBoundsWhatTheManifestNames(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	bucket := newBucket(t)
-	put(t, bucket, "docs/a.txt", "text")
-	target := perDocument(t, bucket)
-	s := &Syncer{}
-	_, err := s.Sync(ctx, counted, target)
-	g.Expect(err).NotTo(HaveOccurred())
+	bucket, target, s := syncedOneDocument(t)
 	_, ok := read(t, bucket, "docs/a.txt.metadata.json")
 	g.Expect(ok).To(BeTrue())
 
 	var asked []string
 	target.MayTouch = func(b, key string) bool { asked = append(asked, key); return false }
-	_, _, err = s.Cleanup(ctx, counted, target)
+	_, _, err := s.Cleanup(ctx, counted, target)
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(asked).To(ContainElement("docs/a.txt.metadata.json"))
 	_, ok = read(t, bucket, "docs/a.txt.metadata.json")

@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/smithy-go/middleware"
+
+	"github.com/kbwarden/kbwarden/internal/arn"
 )
 
 // RequestCounter counts SDK calls by operation and by the bucket they name,
@@ -196,7 +198,7 @@ func resourcesOf(service, region string, params any) []string {
 		}
 		return ""
 	}
-	partition := partitionOf(region)
+	partition := arn.Partition(region)
 	switch service {
 	case "S3":
 		bucket := field("Bucket")
@@ -229,15 +231,4 @@ func resourcesOf(service, region string, params any) []string {
 		}
 	}
 	return nil
-}
-
-// partitionOf is the AWS partition of a region.
-func partitionOf(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	}
-	return "aws"
 }
