@@ -11,6 +11,7 @@ import (
 	"k8s.io/utils/clock"
 
 	kbv1 "github.com/kbwarden/kbwarden/api/v1alpha1"
+	"github.com/kbwarden/kbwarden/internal/bucketpolicy"
 	"github.com/kbwarden/kbwarden/internal/testenv"
 	"github.com/kbwarden/kbwarden/test/bedrockemu"
 )
@@ -218,7 +219,7 @@ func TestWaitingOnAJobCostsNoS3Call(t *testing.T) {
 	// The window lasts until this job was looked at three more times
 	// (PollMin is 200ms, growing with the job's age to PollMax, 1s), however
 	// late the looks come on a loaded machine.
-	kbArn := "arn:aws:bedrock:" + testenv.Region + ":" + testenv.AccountID + ":knowledge-base/" + k.kbID
+	kbArn := bucketpolicy.KnowledgeBaseARN("aws", testenv.Region, testenv.AccountID, k.kbID)
 	vectors, docs := calls.ForBucket(k.vectors), calls.ForBucket(k.docs)
 	polls := calls.CountOn("GetIngestionJob", kbArn)
 	eventually(g, func(g gomega.Gomega) {

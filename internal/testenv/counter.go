@@ -12,6 +12,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/kbwarden/kbwarden/internal/arn"
+	"github.com/kbwarden/kbwarden/internal/bucketpolicy"
 )
 
 // RequestCounter counts SDK calls by operation and by the bucket they name,
@@ -223,7 +224,7 @@ func resourcesOf(service, region string, params any) []string {
 		return []string{arn}
 	case "Bedrock Agent":
 		if id := field("KnowledgeBaseId"); id != "" {
-			return []string{"arn:" + partition + ":bedrock:" + region + ":" + AccountID + ":knowledge-base/" + id}
+			return []string{bucketpolicy.KnowledgeBaseARN(partition, region, AccountID, id)}
 		}
 	case "STS":
 		if role := field("RoleArn"); role != "" {
