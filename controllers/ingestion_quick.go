@@ -446,15 +446,15 @@ func (p *quickPass) reportSettled() {
 }
 
 // quickNotAnOutcome reports whether a reason describes a wait or an error
-// of a pass rather than the last ingestion's outcome.
+// of a pass rather than the last ingestion's outcome: the reasons every
+// ingestion step's passes use, and the Quick step's own (a refused call,
+// no refresh schedule, a Quick limit).
 func quickNotAnOutcome(reason string) bool {
 	switch reason {
-	case kbv1.NotEvaluatedReason, kbv1.IngestionPendingReason, kbv1.IngestionInProgressReason, kbv1.ThrottledReason,
-		kbv1.AWSErrorReason, kbv1.KnowledgeBaseNotFoundReason, kbv1.InvalidSpecReason, kbv1.AccessDeniedReason,
-		kbv1.NoRefreshScheduleReason, kbv1.LimitExceededReason:
+	case kbv1.AccessDeniedReason, kbv1.NoRefreshScheduleReason, kbv1.LimitExceededReason:
 		return true
 	}
-	return false
+	return passReason(reason)
 }
 
 // checkACLEnabled compares the knowledge base's document-level ACL switch

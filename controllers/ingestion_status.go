@@ -253,13 +253,24 @@ func (p *ingestionPass) reportSettled() {
 // both: a job that failed on access (an outcome, with the diagnosis in its
 // message) or kbwarden's own role refused a call (not an outcome).
 func (p *ingestionPass) notAnOutcome(reason string) bool {
+	if passReason(reason) {
+		return true
+	}
+	if reason == kbv1.AccessDeniedReason {
+		j := p.obj.Status.Ingestion.LastJob
+		return j == nil || !isAccessError(j.FailureReasons)
+	}
+	return false
+}
+
+// passReason reports whether an IngestionSucceeded reason is a wait or an
+// error of one pass, for either consumer, never the outcome of a job or an
+// ingestion.
+func passReason(reason string) bool {
 	switch reason {
 	case kbv1.NotEvaluatedReason, kbv1.IngestionPendingReason, kbv1.IngestionInProgressReason, kbv1.ThrottledReason,
 		kbv1.AWSErrorReason, kbv1.KnowledgeBaseNotFoundReason, kbv1.InvalidSpecReason:
 		return true
-	case kbv1.AccessDeniedReason:
-		j := p.obj.Status.Ingestion.LastJob
-		return j == nil || !isAccessError(j.FailureReasons)
 	}
 	return false
 }
